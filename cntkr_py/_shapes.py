@@ -1,0 +1,89 @@
+"""The one place where user-supplied shapes, integers and per-axis arguments are normalised.
+
+Conventions (as in CNTK's Python API, which CNTK-R passed through unchanged): shapes are in
+row-major (NumPy) order, channels first, without the batch axis; axes are 0-based.
+
+Every function takes the *name* of the argument it checks so that errors say which argument
+was wrong and what was wrong with it.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def as_int(value, name: str, *, minimum: int | None = None) -> int:
+    """A whole number as a Python int (accepts 3, 3.0, np.int64(3); rejects 2.5, True, '3', NaN)."""
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        raise TypeError(f"{name} must be an integer, got {_describe(value)}")
+    if isinstance(value, numbers.Integral):
+        out = int(value)
+    elif isinstance(value, numbers.Real):
+        if not np.isfinite(value) or float(value) != int(value):
+            raise ValueError(f"{name} must be a whole number, got {_describe(value)}")
+        out = int(value)
+    else:
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {_describe(value)}")
+    if minimum is not None and out < minimum:
+        kind = "positive" if minimum == 1 else f">= {minimum}"
+        raise ValueError(f"{name} must be {kind}, got {out}")
+    return out
+
+
+def _as_sequence(value):
+    if isinstance(value, np.ndarray):
+        return list(value.reshape(-1)) if value.ndim <= 1 else None
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return None
+
+
+def as_int_tuple(value, name: str, *, minimum: int | None = None) -> tuple:
+    """An int or a sequence of ints as a tuple of Python ints."""
+    seq = _as_sequence(value)
+    if seq is None:
+        return (as_int(value, name, minimum=minimum),)
+    return tuple(as_int(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(seq))
+
+
+def as_shape(value, name: str = "shape", *, allow_inferred: bool = False) -> tuple:
+    """A tensor shape (int or sequence) as a tuple of non-negative ints; -1 allowed when inferred."""
+    if value is None:
+        return ()
+    dims = as_int_tuple(value, name)
+    for i, d in enumerate(dims):
+        if d < 0 and not (allow_inferred and d == -1):
+            raise ValueError(f"{name}[{i}] must be a non-negative dimension, got {d} in {dims}")
+    return dims
+
+
+def as_bool(value, name: str) -> bool:
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{name} must be True or False, got {_describe(value)}")
+
+
+def per_axis(value, rank: int, name: str, *, kind: str = "int", minimum: int | None = 1) -> tuple:
+    """Broadcast a scalar, or check a per-axis sequence, to a tuple of length `rank`.
+
+    kind="int" gives ints (each >= minimum), kind="bool" gives bools.
+    A sequence must have exactly one element (broadcast, as CNTK does) or `rank` elements.
+    """
+    seq = _as_sequence(value)
+    items = [value] if seq is None else seq
+    if len(items) == 1:
+        items = items * rank
+    if len(items) != rank:
+        raise ValueError(
+            f"{name} must be a scalar or have one value per filter axis ({rank}), "
+            f"got {len(items)} values: {_describe(value)}")
+    if kind == "bool":
+        return tuple(as_bool(v, name if seq is None else f"{name}[{i}]") for i, v in enumerate(items))
+    return tuple(as_int(v, name if seq is None else f"{name}[{i}]", minimum=minimum)
+                 for i, v in enumerate(items))

@@ -1,0 +1,290 @@
+"""Functions, as in ``cntk.ops.functions``: graph nodes with ``eval`` and ``grad``.
+
+A Function has one output and is itself usable wherever a Variable is (as CNTK's
+single-output Functions are). Evaluation walks the graph once in topological order, on torch
+tensors; gradients come from torch.autograd.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import device as _device
+from .variables import Variable, _to_array, as_dtype, torch_dtype
+
+__all__ = ["Function"]
+
+
+class Function(Variable):
+    """A graph node with a single output.
+
+    ``forward(*tensors) -> tensor`` computes the output from the input tensors, in the order of
+    ``inputs``. Tensors of inputs with a batch axis carry it in front.
+    """
+
+    def __init__(self, op_name, inputs, forward, shape, dtype=None, name="", members=None):
+        inputs = [as_node(i) for i in inputs]
+        if dtype is None:
+            dtype = next((i.dtype for i in inputs if i.dtype is not None), np.float32)
+        dynamic = next((i.dynamic_axes for i in inputs if i.dynamic_axes), ())
+        super().__init__(shape, dtype, needs_gradient=False, name=name, dynamic_axes=dynamic)
+        self.op_name = op_name
+        self.inputs = inputs
+        self._forward = forward
+        self._members = dict(members or {})
+        self._plan = None
+
+    # ---- graph structure -------------------------------------------------------------
+    @property
+    def owner(self):
+        return self
+
+    @property
+    def root_function(self):
+        return self
+
+    def _topology(self):
+        """(functions in evaluation order, leaf variables in discovery order), cached."""
+        if self._plan is None:
+            order, leaves, seen = [], [], set()
+
+            def visit(node):
+                if id(node) in seen:
+                    return
+                seen.add(id(node))
+                if isinstance(node, Function):
+                    for i in node.inputs:
+                        visit(i)
+                    order.append(node)
+                else:
+                    leaves.append(node)
+            visit(self)
+            self._plan = (order, leaves)
+        return self._plan
+
+    @property
+    def arguments(self) -> list:
+        """The inputs (not Parameters or Constants) this Function needs values for."""
+        return [v for v in self._topology()[1] if v.is_input]
+
+    @property
+    def parameters(self) -> list:
+        return [v for v in self._topology()[1] if v.is_parameter]
+
+    @property
+    def constants(self) -> list:
+        return [v for v in self._topology()[1] if v.is_constant]
+
+    def __getattr__(self, name):
+        # Reached only when normal lookup fails: layer members (W, b), then parameters by name.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        members = self.__dict__.get("_members", {})
+        if name in members:
+            return members[name]
+        found = [p for p in self.parameters + self.constants if p.name == name]
+        if len(found) == 1:
+            return found[0]
+        if len(found) > 1:
+            raise AttributeError(f"Function '{self.name}' has {len(found)} parameters named '{name}'")
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __call__(self, *args):
+        """Apply this Function to new inputs, in the order of ``arguments`` (shares parameters)."""
+        old = self.arguments
+        if len(args) != len(old):
+            raise TypeError(f"Function '{self.name}' takes {len(old)} argument(s), got {len(args)}")
+        return self.clone({o: as_node(a) for o, a in zip(old, args)})
+
+    def clone(self, substitutions: dict):
+        """A copy of the graph with leaves replaced (Parameters and Constants are shared)."""
+        memo = {id(k): v for k, v in substitutions.items()}
+
+        def copy(node):
+            if id(node) in memo:
+                return memo[id(node)]
+            if isinstance(node, Function):
+                new = node._rebuild([copy(i) for i in node.inputs])
+            else:
+                new = node
+            memo[id(node)] = new
+            return new
+        return copy(self)
+
+    def _rebuild(self, new_inputs):
+        return Function(self.op_name, new_inputs, self._forward, self.shape, self.dtype,
+                        self.name, self._members)
+
+    def __repr__(self):
+        return f"Composite({self.op_name}): {[a.name or a.uid for a in self.arguments]} -> " \
+               f"Output('{self.name}', {list(self.shape)})"
+
+    # ---- evaluation -------------------------------------------------------------------
+    def _feed(self, arguments, dev):
+        """Map the user's `arguments` to {Variable: tensor} on `dev`."""
+        args = self.arguments
+        if arguments is None:
+            arguments = {}
+        if not isinstance(arguments, dict):
+            if len(args) != 1:
+                raise ValueError(
+                    f"arguments: this Function has {len(args)} inputs "
+                    f"({[a.name or a.uid for a in args]}); pass a dict {{variable: value}}")
+            arguments = {args[0]: arguments}
+        missing = [a for a in args if a not in arguments]
+        if missing:
+            raise ValueError(f"arguments: no value given for input(s) "
+                             f"{[m.name or m.uid for m in missing]}")
+        feed = {}
+        for var, value in arguments.items():
+            if not isinstance(var, Variable) or not var.is_input:
+                raise TypeError(f"arguments: keys must be input variables, got {var!r}")
+            feed[var] = _as_input_tensor(var, value, dev)
+        batch = {t.shape[0] for v, t in feed.items() if v.has_batch_axis}
+        if len(batch) > 1:
+            raise ValueError(f"arguments: the inputs have different batch sizes {sorted(batch)}")
+        return feed
+
+    def _run(self, feed: dict, dev, leaves_override=None, need=()):
+        """Evaluate the graph; returns {id(node): tensor} for self and the nodes in `need`."""
+        order, leaves = self._topology()
+        values = {}
+        for leaf in leaves:
+            if leaves_override is not None and id(leaf) in leaves_override:
+                values[id(leaf)] = leaves_override[id(leaf)]
+            elif leaf.is_input:
+                values[id(leaf)] = feed[leaf]
+            else:
+                t = leaf.data()
+                values[id(leaf)] = t if t.device == dev else t.to(dev)
+        for node in order:
+            values[id(node)] = node._forward(*[values[id(i)] for i in node.inputs])
+        return values
+
+    def eval(self, arguments=None, outputs=None, device=None, as_numpy=True):
+        """Evaluate at `arguments` ({input: array}, or an array when there is one input).
+
+        Returns the output (batch axis first); with `outputs`, a dict {output: value}, or
+        one value when one output is asked for.
+        """
+        dev = _device.as_torch_device(device)
+        feed = self._feed(arguments, dev)
+        with torch.no_grad():
+            values = self._run(feed, dev)
+        if outputs is None:
+            return _export(values[id(self)], as_numpy)
+        outs = _as_list(outputs, "outputs")
+        result = {o: _export(_lookup(values, o, "outputs"), as_numpy) for o in outs}
+        return next(iter(result.values())) if len(result) == 1 else result
+
+    def forward(self, at, outputs=None, keep_for_backward=None, device=None, as_numpy=True):
+        """CNTK's ``forward``: (state, {output: value}); no state is needed for ``grad``."""
+        outs = [self] if outputs is None else _as_list(outputs, "outputs")
+        dev = _device.as_torch_device(device)
+        feed = self._feed(at, dev)
+        with torch.no_grad():
+            values = self._run(feed, dev)
+        return None, {o: _export(_lookup(values, o, "outputs"), as_numpy) for o in outs}
+
+    def grad(self, at, wrt=None, outputs=None, device=None, as_numpy=True, grad_root=None):
+        """Gradient of the summed output (or of `grad_root`) at `at` w.r.t. `wrt`.
+
+        Returns a dict {variable: gradient}, or a bare gradient when there is one; with
+        `outputs`, a tuple (gradients, output values).
+        """
+        dev = _device.as_torch_device(device)
+        feed = self._feed(at, dev)
+        if wrt is None:
+            wrt = [a for a in self.arguments if a.needs_gradient]
+            if not wrt:
+                raise ValueError(f"None of the Function '{self.name}' arguments have "
+                                 "'needs_gradient == True'")
+        wrt = _as_list(wrt, "wrt")
+        leaves = self._topology()[1]
+        override = {}
+        for w in wrt:
+            if not isinstance(w, Variable) or isinstance(w, Function) or \
+                    not any(w is leaf for leaf in leaves):
+                raise ValueError(f"wrt: {w!r} is not an input or parameter of this Function")
+            if w.is_input:
+                feed[w] = feed[w].detach().requires_grad_(True)
+                override[id(w)] = feed[w]
+            else:
+                t = w.data()
+                override[id(w)] = (t if t.device == dev else t.to(dev)).detach().requires_grad_(True)
+        outs = [] if outputs is None else _as_list(outputs, "outputs")
+        with torch.enable_grad():
+            values = self._run(feed, dev, leaves_override=override)
+            root = self if grad_root is None else grad_root
+            root_t = _lookup(values, root, "grad_root")
+            targets = [override[id(w)] for w in wrt]
+            if root_t.requires_grad:
+                grads = torch.autograd.grad(root_t, targets, torch.ones_like(root_t),
+                                            allow_unused=True)
+            else:
+                grads = [None] * len(targets)
+        result = {w: _export(torch.zeros_like(t) if g is None else g, as_numpy)
+                  for w, g, t in zip(wrt, grads, targets)}
+        if len(result) == 1:
+            result = next(iter(result.values()))
+        if not outs:
+            return result
+        out_vals = {o: _export(_lookup(values, o, "outputs").detach(), as_numpy) for o in outs}
+        if len(out_vals) == 1:
+            out_vals = next(iter(out_vals.values()))
+        return result, out_vals
+
+
+def as_node(x):
+    """A Variable or Function as it is; an array or number as a Constant."""
+    if isinstance(x, Variable):
+        return x
+    if hasattr(x, "_cntkr_output"):  # layers and other callables that stand for a Function
+        return x._cntkr_output()
+    from .variables import Constant
+    if isinstance(x, (int, float, np.ndarray, np.number, list, tuple, torch.Tensor)):
+        return Constant(x)
+    raise TypeError(f"expected a Variable, Function, array or number, got {type(x).__name__}")
+
+
+def _as_list(value, name):
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    if isinstance(value, Variable):
+        return [value]
+    raise TypeError(f"{name} must be a Variable or a list of Variables, got {type(value).__name__}")
+
+
+def _lookup(values, node, name):
+    t = values.get(id(node))
+    if t is None:
+        raise ValueError(f"{name}: {node!r} is not part of this Function's graph")
+    return t
+
+
+def _export(t: torch.Tensor, as_numpy: bool):
+    t = t.detach()
+    return t.cpu().numpy() if as_numpy else t
+
+
+def _as_input_tensor(var: Variable, value, dev) -> torch.Tensor:
+    """A value for input `var` as a tensor (batch axis first), shape-checked."""
+    name = f"value for input '{var.name or var.uid}'"
+    if isinstance(value, torch.Tensor):
+        t = value.detach().to(device=dev, dtype=torch_dtype(var.dtype))
+    else:
+        arr = value if isinstance(value, np.ndarray) and value.dtype == var.dtype \
+            and value.flags.c_contiguous else _to_array(value, as_dtype(var.dtype), name)
+        t = torch.from_numpy(arr)
+        if t.device != dev:
+            t = t.to(dev)
+    expected = tuple(var.shape)
+    if var.has_batch_axis:
+        if tuple(t.shape) == expected:  # a single sample without its batch axis
+            t = t.unsqueeze(0)
+        if t.dim() != len(expected) + 1 or tuple(t.shape[1:]) != expected:
+            raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}), "
+                             f"got {tuple(t.shape)}")
+    elif tuple(t.shape) != expected:
+        raise ValueError(f"{name} must have shape {expected}, got {tuple(t.shape)}")
+    return t
