@@ -1,0 +1,47 @@
+# cntkr: the two commands a newcomer needs are `make demo` and `make test`.
+# Each sets up what it needs first (Python venv at .venv, R and the R package) and is quick
+# when that is already done.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+export RETICULATE_PYTHON := $(CURDIR)/$(VENV)/bin/python
+export R_LIBS := $(CURDIR)/.Rlib
+
+.PHONY: demo test test-python test-r setup setup-python setup-r goldens bench clean
+
+demo: setup
+	$(PY) examples/dcgan_generator.py dcgan_samples.png
+	Rscript demo/dcgan_generator.R
+
+test: setup
+	$(PY) -m pytest -q -rs tests
+	bash tools/test_r.sh
+
+test-python: setup-python
+	$(PY) -m pytest -q -rs tests
+
+test-r: setup
+	bash tools/test_r.sh
+
+setup: setup-python setup-r
+
+setup-python: $(VENV)/.installed
+
+# torch is pinned to the local CPU build (an unpinned torch would pull a multi-GB CUDA build).
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+setup-r: setup-python
+	bash tools/setup_r.sh
+
+# Regenerate the golden files from real CNTK 2.7 (needs ../shared/cntk-reference; tests do not).
+goldens:
+	../shared/cntk-reference/run tools/make_goldens.py
+	../shared/cntk-reference/run tools/make_init_goldens.py
+
+clean:
+	rm -rf $(VENV) .Rlib *.Rcheck cntkr_*.tar.gz dcgan_samples.png
