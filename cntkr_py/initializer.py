@@ -280,11 +280,12 @@ class Initializer:
                     f"init: array of shape {tuple(v.shape)} does not match the parameter shape {shape}")
             return v.detach().to(dtype=dtype, device=device).clone()
 
-        numel = math.prod(shape)
-        p = self.bound_or_std(shape)  # validates ranks even for empty shapes
         out = torch.empty(shape, dtype=dtype, device=device)
-        if numel == 0:
+        if out.numel() == 0:  # CNTK returns before drawing (ranks still validated)
+            if self.uses_ranks:
+                self.fans(shape)
             return out
+        p = self.bound_or_std(shape)
         gen = None
         if self.seed is not None:
             gen_device = out.device if out.device.type != "meta" else torch.device("cpu")
