@@ -95,6 +95,15 @@ def build_cases():
                         cid = "1d_n%d_k%d_s%d_p%s_o%s" % (n, k, s, fmt(pad), fmt(o))
                         cs.add(cid, "grid", layer, (2, n))
 
+    # stride 4 and kernel 6 on a 2-long input
+    for pad in (False, True):
+        for k in (1, 2, 3, 4, 5, 6):
+            for o in [None] + admissible(2, k, 4, pad):
+                layer = dict(filter_shape=k, num_filters=2, pad=pad, strides=4)
+                if o is not None:
+                    layer["output_shape"] = [o]
+                cs.add("1d_n2_k%d_s4_p%s_o%s" % (k, fmt(pad), fmt(o)), "grid", layer, (1, 2))
+
     # ---- 2D: pad (scalar and per axis) x strides (scalar and per axis) x kernels x output_shape ----
     for pad in (False, True, [True, False], [False, True]):
         for s in (1, 2, 3, [2, 1], [1, 3]):
