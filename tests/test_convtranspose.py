@@ -200,3 +200,17 @@ def test_wrong_input_value():
         f.eval({x: np.zeros((3, 4, 2))})
     with pytest.raises(TypeError, match="must be numeric"):
         f.eval({x: np.array([["a"] * 4] * 2)})
+
+
+@pytest.mark.parametrize("num_filters", [None, ()])
+def test_scalar_output_kernel_with_deep_input(num_filters):
+    # CNTK 2.7 fails at eval here ("Mismatching outputShape and mapCount"); cntkr sums over the
+    # input depth as one filter would, keeping CNTK's depth axis of 1.
+    x, layer, f = build((3, 4, 5), np.float64, filter_shape=(3, 2), num_filters=num_filters,
+                        strides=2, pad=(True, False))
+    randomize(layer, np.float64)
+    assert layer.W.shape == (3, 3, 2) and layer.b.shape == (1, 1) and f.shape == (1, 7, 10)
+    xv = RNG.standard_normal((2, 3, 4, 5))
+    ref = conv_transpose_reference(xv, layer.W.value[:, None], layer.b.value.reshape(-1),
+                                   (2, 2), (1, 1), (True, False))
+    np.testing.assert_allclose(f.eval({x: xv}), ref, rtol=1e-12, atol=1e-12)

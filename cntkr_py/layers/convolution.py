@@ -73,12 +73,11 @@ class _Geometry:
         self.crop = [v for st, o, L in reversed(list(zip(starts, outs, full)))
                      for v in (-st, st + o - L)]
 
-    def __call__(self, x, W, b, groups=1):
+    def __call__(self, x, W, b):
         conv = _TORCH_CONV_T[self.rank]
         if self.direct:
-            return conv(x, W, b, self.strides, self.padding, self.output_padding, groups,
-                        self.dilation)
-        y = F.pad(conv(x, W, None, self.strides, 0, 0, groups, self.dilation), self.crop)
+            return conv(x, W, b, self.strides, self.padding, self.output_padding, 1, self.dilation)
+        y = F.pad(conv(x, W, None, self.strides, 0, 0, 1, self.dilation), self.crop)
         if b is not None:
             y = y + b.view(1, -1, *([1] * self.rank))
         return y
@@ -88,21 +87,21 @@ class _Chunked(torch.autograd.Function):
     """Forward and backward over slices of at most `chunk` samples (bounded workspace)."""
 
     @staticmethod
-    def forward(ctx, geometry, chunk, x, W, b, groups):
-        ctx.geometry, ctx.chunk, ctx.groups = geometry, chunk, groups
+    def forward(ctx, geometry, chunk, x, W, b):
+        ctx.geometry, ctx.chunk = geometry, chunk
         ctx.save_for_backward(x, W, b)
-        return torch.cat([geometry(xc, W, b, groups) for xc in x.split(chunk)])
+        return torch.cat([geometry(xc, W, b) for xc in x.split(chunk)])
 
     @staticmethod
     def backward(ctx, gy):
         x, W, b = ctx.saved_tensors
-        _, _, need_x, need_W, need_b, _ = ctx.needs_input_grad
+        _, _, need_x, need_W, need_b = ctx.needs_input_grad
         gxs, gW, gb = [], None, None
         for xc, gc in zip(x.split(ctx.chunk), gy.split(ctx.chunk)):
             with torch.enable_grad():
                 leaves = [xc.detach().requires_grad_(need_x), W.detach().requires_grad_(need_W),
                           None if b is None else b.detach().requires_grad_(need_b)]
-                y = ctx.geometry(*leaves, ctx.groups)
+                y = ctx.geometry(*leaves)
                 wanted = [t for t in leaves if t is not None and t.requires_grad]
                 grads = iter(torch.autograd.grad(y, wanted, gc)) if wanted else iter(())
             if need_x:
@@ -113,7 +112,7 @@ class _Chunked(torch.autograd.Function):
             if need_b and b is not None:
                 g = next(grads)
                 gb = g if gb is None else gb + g
-        return None, None, torch.cat(gxs) if need_x else None, gW, gb, None
+        return None, None, torch.cat(gxs) if need_x else None, gW, gb
 
 
 class Layer:
@@ -159,11 +158,11 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
     in_depth is 1); the output is (num_filters, *out); W is (in_depth, num_filters,
     *filter_shape) and b is (num_filters, 1, ..., 1).
 
-    ``num_filters=None`` (or ``()``, CNTK's spelling) is CNTK's scalar-output kernel: W is
-    (in_depth, *filter_shape), b is (1, ..., 1), and -- as measured on CNTK 2.7, whose docs
-    promise "no depth axis" -- the output keeps a depth axis of in_depth**2, entry
-    c*in_depth + j holding input channel c transposed-convolved with W[j]. With one input
-    channel (or ``reduction_rank=0``) that is a depth axis of 1.
+    ``num_filters=None`` (or ``()``, CNTK's spelling) gives scalar output items from a W of
+    shape (in_depth, *filter_shape) and a b of shape (1, ..., 1). The output keeps a depth
+    axis of 1, (1, *out), as CNTK 2.7 measurably does (its docs promise no depth axis). CNTK
+    itself fails at eval for in_depth > 1 ("Mismatching outputShape and mapCount"); cntkr
+    sums over the input depth there, as one filter would.
     Output lengths and the meaning of ``pad``/``output_shape``: see the module docstring.
     ``dilation`` works on CPU and CUDA (CNTK: GPU only); ``max_temp_mem_size_in_samples=k``
     runs forward and backward in chunks of at most k samples.
@@ -235,31 +234,24 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
             b._materialize(b.shape, p_dtype)
         geometry = _Geometry(xs[reduction_rank:], kernel, strides, dilation, pad, output_shape)
         batched = x.has_batch_axis
-        out_depth_n = num_filters if num_filters is not None else in_depth * in_depth
 
         def forward(xt, Wt, bt=None):
             if not batched:
                 xt = xt.unsqueeze(0)
             if not reduction_rank:
                 xt = xt.unsqueeze(1)
-            groups = 1
             if num_filters is None:
-                # CNTK's scalar-output kernel: output depth c*in_depth + j is x[c] (*) W[j],
-                # i.e. a grouped transposed convolution with every group's weights = W.
-                groups = in_depth
-                Wt = Wt.unsqueeze(0).expand(in_depth, *Wt.shape)
-                if in_depth > 1:
-                    Wt = Wt.contiguous()
+                Wt = Wt.unsqueeze(1)
             if bt is not None:
-                bt = bt.reshape(-1).expand(out_depth_n)
+                bt = bt.reshape(-1)
             if 0 < chunk < xt.shape[0]:
-                y = _Chunked.apply(geometry, chunk, xt, Wt, bt, groups)
+                y = _Chunked.apply(geometry, chunk, xt, Wt, bt)
             else:
-                y = geometry(xt, Wt, bt, groups)
+                y = geometry(xt, Wt, bt)
             return y if batched else y.squeeze(0)
 
         inputs = [x, W] + ([b] if b is not None else [])
-        r = Function("ConvolutionTranspose", inputs, forward, (out_depth_n,) + geometry.out,
+        r = Function("ConvolutionTranspose", inputs, forward, (num_filters or 1,) + geometry.out,
                      W.dtype, name, members)
         if activation is not None and activation is not identity:
             r = activation(r)
