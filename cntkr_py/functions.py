@@ -239,8 +239,6 @@ def as_node(x):
     """A Variable or Function as it is; an array or number as a Constant."""
     if isinstance(x, Variable):
         return x
-    if hasattr(x, "_cntkr_output"):  # layers and other callables that stand for a Function
-        return x._cntkr_output()
     from .variables import Constant
     if isinstance(x, (int, float, np.ndarray, np.number, list, tuple, torch.Tensor)):
         return Constant(x)

@@ -22,9 +22,9 @@ def _unary(op_name, x, fn, name=""):
     return Function(op_name, [x], fn, x.shape, x.dtype, name)
 
 
-def identity(x):
-    """Returns its argument unchanged (the default activation of CNTK's layers)."""
-    return as_node(x)
+def identity(x, name=""):
+    """x, unchanged (the default activation of CNTK's layers, which skip it)."""
+    return _unary("Identity", x, lambda t: t, name)
 
 
 def relu(x, name=""):
