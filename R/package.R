@@ -1,0 +1,118 @@
+#' cntkr: CNTK-R's API on PyTorch
+#'
+#' cntkr keeps the names, argument names and defaults of CNTK-R (the R
+#' interface to the Microsoft Cognitive Toolkit) and computes with
+#' `cntkr_py`, a Python package that re-implements the needed part of CNTK
+#' 2.7's Python API on PyTorch. Scripts written for CNTK-R run after
+#' `library(cntk)` becomes `library(cntkr)`.
+#'
+#' Shapes are given in CNTK-Python order (channels first) and axes are
+#' 0-based, exactly as CNTK-R passed them. An R array with `dim(x) = c(batch,
+#' ...)` is a batch of inputs.
+#'
+#' The Python side is found through the `RETICULATE_PYTHON` environment
+#' variable or, when that is unset, in the virtual environment made by
+#' [install_cntkr()].
+#'
+#' @keywords internal
+"_PACKAGE"
+
+# The Python module, imported lazily in .onLoad (keras' habit): loading the R
+# package never needs Python; the first use does.
+cntk <- NULL
+
+# Name of the virtual environment made by install_cntkr().
+cntkr_envname <- "r-cntkr"
+
+.onLoad <- function(libname, pkgname) {
+  register_cntkr_classes()
+  # `environment`: without RETICULATE_PYTHON, reticulate prefers the
+  # virtual environment that install_cntkr() made.
+  cntk <<- reticulate::import(
+    "cntkr_py",
+    delay_load = list(
+      priority = 5,
+      environment = cntkr_envname,
+      on_error = function(e) {
+        stop(
+          "cntkr could not load the Python package 'cntkr_py' (", conditionMessage(e), ").\n",
+          "Install it with cntkr::install_cntkr(), or point the RETICULATE_PYTHON ",
+          "environment variable at a Python that has 'cntkr_py' and 'torch' installed, ",
+          "then restart R.",
+          call. = FALSE
+        )
+      }
+    )
+  )
+}
+
+#' Is the Python side of cntkr available?
+#'
+#' Checks, without an error, whether the Python package `cntkr_py` (and so
+#' PyTorch) can be imported by the Python that reticulate uses. Examples and
+#' tests use it to skip cleanly when Python is missing.
+#'
+#' @return `TRUE` or `FALSE`.
+#' @examples
+#' is_cntkr_available()
+#' @export
+is_cntkr_available <- function() {
+  isTRUE(tryCatch(reticulate::py_module_available("cntkr_py"), error = function(e) FALSE))
+}
+
+#' Install the Python side of cntkr
+#'
+#' Creates a Python virtual environment (by default `"r-cntkr"`) holding
+#' `cntkr_py` and PyTorch, as `keras::install_keras()` does for keras.
+#' cntkr finds it by itself when `RETICULATE_PYTHON` is unset. Restart R
+#' after installing.
+#'
+#' @param envname Name of the virtual environment, `"r-cntkr"` by default.
+#' @param python Path of the Python interpreter (>= 3.10) the environment is
+#'   made from, or `NULL` to let reticulate choose one.
+#' @param cntkr_py What pip installs for the Python package: a path to a cntkr
+#'   checkout (the folder holding `pyproject.toml`) or a pip requirement.
+#' @param torch The pip requirement for PyTorch, `"torch==2.13.0"`.
+#' @param extra_packages Further pip requirements, a character vector, or
+#'   `NULL`.
+#' @param pip_options Further options for pip, e.g.
+#'   `"--index-url=https://download.pytorch.org/whl/cpu"` for a CPU-only
+#'   PyTorch, or `NULL`.
+#'
+#' @return The path of the environment's Python, invisibly.
+#' @examples
+#' \dontrun{
+#' install_cntkr(cntkr_py = "~/src/cntkr")
+#' }
+#' @export
+install_cntkr <- function(envname = "r-cntkr", python = NULL, cntkr_py = "cntkr_py",
+                          torch = "torch==2.13.0", extra_packages = NULL,
+                          pip_options = NULL) {
+  envname <- as_name(envname)
+  if (!nzchar(envname)) {
+    value_error("`envname` must be a non-empty string.")
+  }
+  for (arg in c("cntkr_py", "torch")) {
+    value <- get(arg)
+    if (!is.character(value) || length(value) != 1 || is.na(value) || !nzchar(value)) {
+      value_error("`", arg, "` must be a single non-empty string, not ", describe_value(value), ".")
+    }
+  }
+  if (dir.exists(cntkr_py)) {
+    cntkr_py <- normalizePath(cntkr_py)
+  }
+  if (!reticulate::virtualenv_exists(envname)) {
+    reticulate::virtualenv_create(envname, python = python)
+  }
+  reticulate::virtualenv_install(
+    envname,
+    packages = c(torch, extra_packages, cntkr_py),
+    pip_options = pip_options,
+    ignore_installed = FALSE
+  )
+  message(
+    "Installed cntkr_py and ", torch, " into the virtual environment '", envname, "'. ",
+    "Restart R to use them."
+  )
+  invisible(reticulate::virtualenv_python(envname))
+}

@@ -1,0 +1,213 @@
+# Coercion of R arguments before they cross into Python.
+#
+# Conventions (the same as CNTK-R's, so its scripts run unchanged):
+# * Shapes, axes and per-axis arguments are in CNTK-Python (NumPy, row-major)
+#   order: `op_input_variable(c(3, 32, 32))` is channels, height, width.
+#   Axes are 0-based. Nothing is reversed on the way to Python.
+# * An R array with dim c(batch, ...) is a batch of inputs; element
+#   x[i, j, k] is NumPy's a[i - 1, j - 1, k - 1]. It is copied into a C-order
+#   (row-major) NumPy array of the variable's dtype before Python sees it.
+#
+# reticulate alone would send `strides = 1` as the float 1.0, `c(3, 3)` as a
+# list and a double array in Fortran order; every helper below fixes one of
+# those, rejects what CNTK would reject with a classed R error naming the R
+# argument, and passes NULL through as None.
+
+#' @importFrom reticulate r_to_py py_to_r tuple
+NULL
+
+# ---------------------------------------------------------------- conditions
+
+# A classed condition, as mlverse/torch's value_error(): catch it with
+# tryCatch(..., value_error = function(e) ...). The message names the R
+# argument, so no (internal) call is attached.
+value_error <- function(..., call = NULL) {
+  cond <- structure(
+    class = c("value_error", "error", "condition"),
+    list(message = paste0(...), call = call)
+  )
+  stop(cond)
+}
+
+# How a bad value is quoted in messages: R literals, at most 6 elements.
+describe_value <- function(x) {
+  if (is.null(x)) {
+    return("NULL")
+  }
+  if (is.function(x)) {
+    return("a function")
+  }
+  if (inherits(x, "python.builtin.object")) {
+    return(paste0("a Python object of class ", class(x)[[1]]))
+  }
+  if (!is.atomic(x)) {
+    return(paste0("an object of class ", class(x)[[1]]))
+  }
+  if (length(x) == 0) {
+    return(paste0(typeof(x), "(0)"))
+  }
+  shown <- utils::head(x, 6)
+  text <- if (is.character(shown)) encodeString(shown, quote = "\"") else format(shown, digits = 15, trim = TRUE)
+  text <- paste(text, collapse = ", ")
+  if (length(x) > 6) {
+    text <- paste0(text, ", ...")
+  }
+  if (length(x) == 1) text else paste0("c(", text, ")")
+}
+
+# ---------------------------------------------------------------- integers
+
+is_whole <- function(x) {
+  is.numeric(x) && !anyNA(x) && all(is.finite(x)) && all(x == trunc(x))
+}
+
+check_integers <- function(x, arg, minimum = NULL, lengths = NULL) {
+  what <- if (is.null(minimum)) "whole numbers" else paste0("whole numbers >= ", minimum)
+  if (!is.numeric(x) || is.logical(x) || length(x) == 0 || !is_whole(x) ||
+      (!is.null(minimum) && any(x < minimum)) || any(abs(x) > .Machine$integer.max)) {
+    value_error("`", arg, "` must be ", what, ", not ", describe_value(x), ".")
+  }
+  if (!is.null(lengths) && !length(x) %in% lengths) {
+    value_error(
+      "`", arg, "` must have length ", paste(unique(lengths), collapse = " or "),
+      ", not ", length(x), " (", describe_value(x), ")."
+    )
+  }
+  invisible(x)
+}
+
+# One whole number -> Python int.
+as_integer <- function(x, arg = deparse(substitute(x)), minimum = NULL) {
+  check_integers(x, arg, minimum, lengths = 1)
+  as.integer(x)
+}
+
+# NULL -> None, else as_integer().
+as_nullable_integer <- function(x, arg = deparse(substitute(x)), minimum = NULL) {
+  if (is.null(x)) {
+    return(NULL)
+  }
+  as_integer(x, arg, minimum)
+}
+
+# Whole numbers -> a Python int (length 1, a scalar broadcast by Python as in
+# CNTK) or a tuple of ints (length > 1). `lengths`: the admissible lengths.
+as_integer_tuple <- function(x, arg = deparse(substitute(x)), minimum = NULL,
+                             lengths = NULL) {
+  if (is.null(x)) {
+    return(NULL)
+  }
+  check_integers(x, arg, minimum, lengths)
+  x <- as.integer(x)
+  if (length(x) == 1) x else do.call(tuple, as.list(x))
+}
+
+# A shape: always a tuple of ints, even of length 1 (CNTK's `shape=(5,)`).
+normalize_shape <- function(x, arg = deparse(substitute(x)), allow_null = TRUE) {
+  if (is.null(x)) {
+    if (allow_null) {
+      return(NULL)
+    }
+    value_error("`", arg, "` must be a vector of whole numbers >= 1, not NULL.")
+  }
+  if (is.list(x) && !inherits(x, "python.builtin.object")) {
+    x <- unlist(x)
+  }
+  check_integers(x, arg, minimum = 1)
+  do.call(tuple, as.list(as.integer(x)))
+}
+
+# ---------------------------------------------------------------- logicals
+
+as_flag <- function(x, arg = deparse(substitute(x))) {
+  if (!is.logical(x) || length(x) != 1 || is.na(x)) {
+    value_error("`", arg, "` must be TRUE or FALSE, not ", describe_value(x), ".")
+  }
+  x
+}
+
+# TRUE/FALSE -> a Python bool; a logical vector -> a tuple of per-axis bools.
+as_pad <- function(x, arg = deparse(substitute(x)), lengths = NULL) {
+  if (!is.logical(x) || length(x) == 0 || anyNA(x)) {
+    value_error(
+      "`", arg, "` must be TRUE, FALSE or a logical vector with one value per axis, not ",
+      describe_value(x), "."
+    )
+  }
+  if (!is.null(lengths) && !length(x) %in% lengths) {
+    value_error(
+      "`", arg, "` must have length ", paste(unique(lengths), collapse = " or "),
+      ", not ", length(x), " (", describe_value(x), ")."
+    )
+  }
+  if (length(x) == 1) x else do.call(tuple, as.list(x))
+}
+
+as_name <- function(x, arg = deparse(substitute(x))) {
+  if (is.null(x)) {
+    return("")
+  }
+  if (!is.character(x) || length(x) != 1 || is.na(x)) {
+    value_error("`", arg, "` must be a single string, not ", describe_value(x), ".")
+  }
+  x
+}
+
+# A real number (scale, init_bias, ...) -> Python float.
+as_number <- function(x, arg = deparse(substitute(x))) {
+  if (!is.numeric(x) || length(x) != 1 || !is.finite(x)) {
+    value_error("`", arg, "` must be a single finite number, not ", describe_value(x), ".")
+  }
+  as.double(x)
+}
+
+# ---------------------------------------------------------------- dtypes, arrays
+
+# "float32" / "float64" / "auto" (NULL) or a NumPy dtype -> NumPy dtype or NULL.
+type_map <- function(dtype, arg = "dtype") {
+  if (is.null(dtype) || inherits(dtype, "python.builtin.object")) {
+    return(dtype)
+  }
+  if (!is.character(dtype) || length(dtype) != 1 || is.na(dtype) ||
+      !dtype %in% c("float32", "float64", "auto")) {
+    value_error(
+      "`", arg, "` must be \"float32\", \"float64\" or \"auto\", not ",
+      describe_value(dtype), "."
+    )
+  }
+  if (identical(dtype, "auto")) {
+    return(NULL)
+  }
+  numpy()[[dtype]]
+}
+
+# NumPy dtype name ("float32"/"float64") of a Python Variable, or "float32".
+variable_dtype <- function(variable) {
+  dt <- tryCatch(py_to_r(reticulate::py_str(py_obj(variable)$dtype)), error = function(e) NULL)
+  if (is.character(dt) && length(dt) == 1 && dt %in% c("float32", "float64")) {
+    return(dt)
+  }
+  if (is.character(dt) && grepl("float64", dt, fixed = TRUE)) {
+    return("float64")
+  }
+  "float32"
+}
+
+# An R array (dim c(batch, ...)), vector or number -> C-order NumPy array of
+# `dtype`, with the same indexing. Python objects (NumPy arrays included)
+# are made C-contiguous of `dtype` too.
+as_numpy_array <- function(x, dtype = "float32", arg = deparse(substitute(x))) {
+  np <- numpy()
+  if (inherits(x, "python.builtin.object")) {
+    return(np$ascontiguousarray(x, dtype = np[[dtype]]))
+  }
+  if (!is.numeric(x) && !is.logical(x)) {
+    value_error("`", arg, "` must be a numeric array, not ", describe_value(x), ".")
+  }
+  if (anyNA(x)) {
+    value_error("`", arg, "` must not contain NA.")
+  }
+  storage.mode(x) <- "double"
+  # np.array copies: the result is writable and owns its memory.
+  np$array(r_to_py(x), dtype = np[[dtype]], order = "C")
+}

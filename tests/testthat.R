@@ -1,0 +1,4 @@
+library(testthat)
+library(cntkr)
+
+test_check("cntkr")

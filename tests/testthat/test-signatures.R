@@ -1,0 +1,61 @@
+# The formals of cntkr's exports must equal CNTK-R's (tests/r_signatures.json,
+# written by tools/make_r_signatures.R from CNTK-R's source), so that CNTK-R
+# scripts run unchanged and a drift fails CI. A default written differently
+# (a named constant instead of CNTK-R's literal) must evaluate to the same value.
+
+signatures_file <- function() {
+  candidates <- c(
+    testthat::test_path("..", "r_signatures.json"),
+    file.path(Sys.getenv("CNTKR_SOURCE"), "tests", "r_signatures.json")
+  )
+  hit <- candidates[file.exists(candidates)]
+  if (length(hit)) hit[[1]] else NA_character_
+}
+
+test_that("the signature snapshot is there and lists CNTK-R's functions", {
+  path <- signatures_file()
+  expect_true(file.exists(path))
+  snapshot <- jsonlite::fromJSON(path, simplifyVector = FALSE)
+  expect_true(all(c("ConvolutionTranspose", "func_eval", "func_grad", "op_input_variable",
+                    "init_glorot_uniform", "gpu_descriptor", "dict") %in% names(snapshot)))
+})
+
+test_that("every export in the snapshot has CNTK-R's argument names and defaults", {
+  snapshot <- jsonlite::fromJSON(signatures_file(), simplifyVector = FALSE)
+  ns <- asNamespace("cntkr")
+  exports <- getNamespaceExports("cntkr")
+  for (fun in names(snapshot)) {
+    expect_true(fun %in% exports, label = paste(fun, "is exported"))
+    fmls <- as.list(formals(get(fun, envir = ns)))
+    expected <- snapshot[[fun]]$args
+    expect_identical(
+      names(fmls) %||% character(),
+      vapply(expected, function(a) a$name, character(1)),
+      label = paste("argument names of", fun)
+    )
+    for (i in seq_along(expected)) {
+      ours <- paste(deparse(fmls[[i]]), collapse = " ")
+      theirs <- expected[[i]]$default %||% ""
+      if (identical(ours, theirs)) {
+        succeed()
+        next
+      }
+      # Same value, different spelling (e.g. SentinelValueForInferParamInitRank
+      # for 2147483647); only cheap, Python-free defaults are compared so.
+      expect_true(nzchar(ours) && nzchar(theirs),
+                  label = paste0(fun, "(", expected[[i]]$name, ") default ", ours, " vs ", theirs))
+      if (nzchar(ours) && nzchar(theirs)) {
+        expect_equal(
+          eval(parse(text = ours)[[1]], ns), eval(parse(text = theirs)[[1]], ns),
+          label = paste0("default of ", fun, "(", expected[[i]]$name, ")")
+        )
+      }
+    }
+  }
+})
+
+test_that("the snapshot covers every CNTK-R function cntkr exports", {
+  snapshot <- jsonlite::fromJSON(signatures_file(), simplifyVector = FALSE)
+  ours_only <- c("install_cntkr", "is_cntkr_available", "SentinelValueForInferParamInitRank")
+  expect_setequal(setdiff(getNamespaceExports("cntkr"), ours_only), names(snapshot))
+})
