@@ -214,3 +214,12 @@ def test_scalar_output_kernel_with_deep_input(num_filters):
     ref = conv_transpose_reference(xv, layer.W.value[:, None], layer.b.value.reshape(-1),
                                    (2, 2), (1, 1), (True, False))
     np.testing.assert_allclose(f.eval({x: xv}), ref, rtol=1e-12, atol=1e-12)
+
+
+def test_dtype_option_must_match_the_input():
+    with C.layers.default_options(dtype=np.float64):
+        layer = C.layers.ConvolutionTranspose(3, 2)
+    with pytest.raises(ValueError, match="built for float64 .* input is float32"):
+        layer(C.input_variable((1, 4)))
+    f = layer(C.input_variable((1, 4), dtype=np.float64))
+    assert layer.W.value.dtype == np.float64 and f.dtype == np.float64

@@ -225,6 +225,9 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
                 f"{reduction_rank + rank} {layout}")
         in_depth = xs[0] if reduction_rank else 1
         p_dtype = as_dtype(dtype) if dtype is not None else x.dtype
+        if p_dtype != x.dtype:
+            raise ValueError(f"ConvolutionTranspose: the layer was built for {p_dtype.name} "
+                             f"(default_options(dtype=...)) but the input is {x.dtype.name}")
         if not W._resolved():
             W._materialize((in_depth,) + out_depth + kernel, p_dtype)
         elif W.shape[0] != in_depth:
