@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export RETICULATE_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export R_LIBS := $(CURDIR)/.Rlib
 
-.PHONY: demo test test-python test-r setup setup-python setup-r goldens bench clean
+.PHONY: demo test test-python test-r setup setup-python setup-r goldens bench docs clean
 
 demo: setup
 	$(PY) examples/dcgan_generator.py dcgan_samples.png
@@ -42,6 +42,11 @@ setup-r: setup-python
 goldens:
 	../shared/cntk-reference/run tools/make_goldens.py
 	../shared/cntk-reference/run tools/make_init_goldens.py
+
+# Python API reference (HTML in docs/_build); R's reference is the roxygen Rd in man/.
+docs: setup-python
+	$(PY) -m pip install -q --disable-pip-version-check sphinx myst-parser
+	$(PY) -m sphinx -q -b html docs docs/_build
 
 clean:
 	rm -rf $(VENV) .Rlib *.Rcheck cntkr_*.tar.gz dcgan_samples.png
