@@ -62,9 +62,11 @@ func_eval <- function(func, arguments = NULL, outputs = NULL, device = NULL,
 #'   (`FALSE`).
 #' @param grad_root The output to take the gradient of, or `NULL` for the
 #'   Function's output.
-#' @return The gradient as an R array when `wrt` is a single Variable (or a
-#'   list of one); otherwise an unnamed list of gradients in the order of
-#'   `wrt`.
+#' @return The gradient as an R array when there is one (`wrt` a single
+#'   Variable or a list of one, as CNTK returns a bare array then); otherwise
+#'   an unnamed list of gradients in the order of `wrt`. With `outputs`, a
+#'   list of `gradients` (as above) and `outputs` (as [func_eval()] returns
+#'   them).
 #' @examplesIf is_cntkr_available()
 #' x <- op_input_variable(c(1, 3), needs_gradient = TRUE)
 #' layer <- ConvolutionTranspose(2, num_filters = 1, init = 1)
@@ -86,6 +88,18 @@ func_grad <- function(func, at, wrt = NULL, outputs = NULL, device = NULL,
     as_numpy = as_flag(as_matrix),
     grad_root = grad_root
   )
+  if (!is.null(outputs)) {
+    # Python returns (gradients, output values)
+    parts <- reticulate::iterate(result, simplify = FALSE)
+    return(list(
+      gradients = gradient_result(parts[[1]], wrt, wrt_list, single, as_matrix),
+      outputs = to_r_result(parts[[2]], outputs, as_matrix)
+    ))
+  }
+  gradient_result(result, wrt, wrt_list, single, as_matrix)
+}
+
+gradient_result <- function(result, wrt, wrt_list, single, as_matrix) {
   convert <- function(v) if (isTRUE(as_matrix)) py_to_r(v) else py_obj(v, convert = TRUE)
   if (!is_py_dict(result)) {
     return(convert(result))

@@ -92,6 +92,7 @@ ConvolutionTranspose <- function(filter_shape, num_filters = NULL,
                                  init_bias = 0, output_shape = NULL,
                                  max_temp_mem_size_in_samples = 0,
                                  reduction_rank = 1, name = "") {
+  filter_shape <- flatten_scalars(filter_shape)
   check_integers(filter_shape, "filter_shape", minimum = 1)
   rank <- length(filter_shape)
   args <- conv_transpose_args(
@@ -155,7 +156,7 @@ conv_transpose_args <- function(rank, filter_shape, num_filters, activation,
   lengths <- unique(c(1L, rank))
   list(
     filter_shape = as_integer_tuple(filter_shape, minimum = 1, lengths = lengths),
-    num_filters = if (length(num_filters) > 0 || !is.numeric(num_filters)) {
+    num_filters = if (length(num_filters) > 0 || !(is.numeric(num_filters) || is.list(num_filters))) {
       as_integer_tuple(num_filters, minimum = 1)
     },
     activation = as_activation(activation),

@@ -134,6 +134,7 @@ as_activation <- function(activation, arg = "activation") {
 
 # An op's input: Python objects pass; R numbers become a float32 array.
 as_operand <- function(x, arg = deparse(substitute(x))) {
+  force(arg)
   if (is_py(x)) {
     return(x)
   }

@@ -57,11 +57,22 @@ describe_value <- function(x) {
 
 # ---------------------------------------------------------------- integers
 
+# list(3, 3) (e.g. from JSON) is read as c(3, 3); other lists stay as they are
+# (and are rejected by the checks).
+flatten_scalars <- function(x) {
+  if (is.list(x) && !inherits(x, "python.builtin.object") && length(x) > 0 &&
+      all(lengths(x) == 1) && all(vapply(x, is.atomic, logical(1)))) {
+    x <- unlist(x, use.names = FALSE)
+  }
+  x
+}
+
 is_whole <- function(x) {
   is.numeric(x) && !anyNA(x) && all(is.finite(x)) && all(x == trunc(x))
 }
 
 check_integers <- function(x, arg, minimum = NULL, lengths = NULL) {
+  x <- flatten_scalars(x)
   what <- if (is.null(minimum)) "whole numbers" else paste0("whole numbers >= ", minimum)
   if (!is.numeric(x) || is.logical(x) || length(x) == 0 || !is_whole(x) ||
       (!is.null(minimum) && any(x < minimum)) || any(abs(x) > .Machine$integer.max)) {
@@ -78,12 +89,15 @@ check_integers <- function(x, arg, minimum = NULL, lengths = NULL) {
 
 # One whole number -> Python int.
 as_integer <- function(x, arg = deparse(substitute(x)), minimum = NULL) {
+  force(arg)
+  x <- flatten_scalars(x)
   check_integers(x, arg, minimum, lengths = 1)
   as.integer(x)
 }
 
 # NULL -> None, else as_integer().
 as_nullable_integer <- function(x, arg = deparse(substitute(x)), minimum = NULL) {
+  force(arg)
   if (is.null(x)) {
     return(NULL)
   }
@@ -94,9 +108,11 @@ as_nullable_integer <- function(x, arg = deparse(substitute(x)), minimum = NULL)
 # CNTK) or a tuple of ints (length > 1). `lengths`: the admissible lengths.
 as_integer_tuple <- function(x, arg = deparse(substitute(x)), minimum = NULL,
                              lengths = NULL) {
+  force(arg)
   if (is.null(x)) {
     return(NULL)
   }
+  x <- flatten_scalars(x)
   check_integers(x, arg, minimum, lengths)
   x <- as.integer(x)
   if (length(x) == 1) x else do.call(tuple, as.list(x))
@@ -104,15 +120,14 @@ as_integer_tuple <- function(x, arg = deparse(substitute(x)), minimum = NULL,
 
 # A shape: always a tuple of ints, even of length 1 (CNTK's `shape=(5,)`).
 normalize_shape <- function(x, arg = deparse(substitute(x)), allow_null = TRUE) {
+  force(arg)
   if (is.null(x)) {
     if (allow_null) {
       return(NULL)
     }
     value_error("`", arg, "` must be a vector of whole numbers >= 1, not NULL.")
   }
-  if (is.list(x) && !inherits(x, "python.builtin.object")) {
-    x <- unlist(x)
-  }
+  x <- flatten_scalars(x)
   check_integers(x, arg, minimum = 1)
   do.call(tuple, as.list(as.integer(x)))
 }
@@ -120,6 +135,7 @@ normalize_shape <- function(x, arg = deparse(substitute(x)), allow_null = TRUE) 
 # ---------------------------------------------------------------- logicals
 
 as_flag <- function(x, arg = deparse(substitute(x))) {
+  force(arg)
   if (!is.logical(x) || length(x) != 1 || is.na(x)) {
     value_error("`", arg, "` must be TRUE or FALSE, not ", describe_value(x), ".")
   }
@@ -128,6 +144,8 @@ as_flag <- function(x, arg = deparse(substitute(x))) {
 
 # TRUE/FALSE -> a Python bool; a logical vector -> a tuple of per-axis bools.
 as_pad <- function(x, arg = deparse(substitute(x)), lengths = NULL) {
+  force(arg)
+  x <- flatten_scalars(x)
   if (!is.logical(x) || length(x) == 0 || anyNA(x)) {
     value_error(
       "`", arg, "` must be TRUE, FALSE or a logical vector with one value per axis, not ",
@@ -144,6 +162,7 @@ as_pad <- function(x, arg = deparse(substitute(x)), lengths = NULL) {
 }
 
 as_name <- function(x, arg = deparse(substitute(x))) {
+  force(arg)
   if (is.null(x)) {
     return("")
   }
@@ -155,6 +174,7 @@ as_name <- function(x, arg = deparse(substitute(x))) {
 
 # A real number (scale, init_bias, ...) -> Python float.
 as_number <- function(x, arg = deparse(substitute(x))) {
+  force(arg)
   if (!is.numeric(x) || length(x) != 1 || !is.finite(x)) {
     value_error("`", arg, "` must be a single finite number, not ", describe_value(x), ".")
   }
@@ -197,6 +217,7 @@ variable_dtype <- function(variable) {
 # `dtype`, with the same indexing. Python objects (NumPy arrays included)
 # are made C-contiguous of `dtype` too.
 as_numpy_array <- function(x, dtype = "float32", arg = deparse(substitute(x))) {
+  force(arg)
   np <- numpy()
   if (inherits(x, "python.builtin.object")) {
     return(np$ascontiguousarray(x, dtype = np[[dtype]]))

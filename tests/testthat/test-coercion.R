@@ -34,3 +34,15 @@ test_that("value_error is a classed condition naming the argument", {
   expect_s3_class(err, "value_error")
   expect_identical(conditionMessage(err), "`strides` must be whole numbers, not 2.5.")
 })
+
+test_that("lists of scalars (as read from JSON) work like vectors", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(list(2, 5, 5))
+  layer <- ConvolutionTranspose(list(3, 3), num_filters = 4, strides = list(2, 1),
+                                pad = list(TRUE, FALSE), output_shape = list(9, 7))
+  expect_identical(dim(layer(x)), c(4L, 9L, 7L))
+  z <- op_input_variable(c(1, 4))
+  expect_identical(dim(ConvolutionTranspose(3, num_filters = list())(z)),
+                   dim(ConvolutionTranspose(3, num_filters = NULL)(z)))
+  expect_value_error(ConvolutionTranspose(list(3, "a")), "`filter_shape` must be whole numbers >= 1")
+})

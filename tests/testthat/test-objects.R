@@ -134,3 +134,15 @@ test_that("initializers and devices come from Python", {
   expect_true(try_set_default_device(cpu))
   expect_output(print(use_default_device()), "CPU")
 })
+
+test_that("func_grad with outputs returns gradients and output values", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(1, 3), needs_gradient = TRUE)
+  layer <- ConvolutionTranspose(2, num_filters = 1, init = 1, bias = FALSE)
+  f <- layer(x)
+  xv <- array(c(1, 2, 3), c(1, 1, 3))
+  res <- func_grad(f, xv, wrt = list(layer$W, x), outputs = list(f))
+  expect_named(res, c("gradients", "outputs"))
+  expect_length(res$gradients, 2)
+  expect_equal(res$outputs, func_eval(f, xv))
+})
