@@ -33,6 +33,7 @@ class Function(Variable):
         self._forward = forward
         self._members = dict(members or {})
         self._plan = None
+        self._args = self._leaf_ids = None
 
     # ---- graph structure -------------------------------------------------------------
     @property
@@ -60,12 +61,16 @@ class Function(Variable):
                     leaves.append(node)
             visit(self)
             self._plan = (order, leaves)
+            # per-call lookups, cached with the plan (eval/grad overhead)
+            self._args = [v for v in leaves if v.is_input]
+            self._leaf_ids = {id(v) for v in leaves}
         return self._plan
 
     @property
     def arguments(self) -> list:
         """The inputs (not Parameters or Constants) this Function needs values for."""
-        return [v for v in self._topology()[1] if v.is_input]
+        self._topology()
+        return list(self._args)
 
     @property
     def parameters(self) -> list:
@@ -122,7 +127,8 @@ class Function(Variable):
     # ---- evaluation -------------------------------------------------------------------
     def _feed(self, arguments, dev):
         """Map the user's `arguments` to {Variable: tensor} on `dev`."""
-        args = self.arguments
+        self._topology()
+        args = self._args
         if arguments is None:
             arguments = {}
         if not isinstance(arguments, dict):
@@ -149,14 +155,16 @@ class Function(Variable):
         """Evaluate the graph; returns {id(node): tensor} for self and the nodes in `need`."""
         order, leaves = self._topology()
         values = {}
+        override = leaves_override or {}
         for leaf in leaves:
-            if leaves_override is not None and id(leaf) in leaves_override:
-                values[id(leaf)] = leaves_override[id(leaf)]
+            key = id(leaf)
+            if key in override:
+                values[key] = override[key]
             elif leaf.is_input:
-                values[id(leaf)] = feed[leaf]
+                values[key] = feed[leaf]
             else:
                 t = leaf.data()
-                values[id(leaf)] = t if t.device == dev else t.to(dev)
+                values[key] = t if t.device == dev else t.to(dev)
         for node in order:
             values[id(node)] = node._forward(*[values[id(i)] for i in node.inputs])
         return values
@@ -200,11 +208,10 @@ class Function(Variable):
                 raise ValueError(f"None of the Function '{self.name}' arguments have "
                                  "'needs_gradient == True'")
         wrt = _as_list(wrt, "wrt")
-        leaves = self._topology()[1]
+        leaf_ids = self._leaf_ids
         override = {}
         for w in wrt:
-            if not isinstance(w, Variable) or isinstance(w, Function) or \
-                    not any(w is leaf for leaf in leaves):
+            if not isinstance(w, Variable) or isinstance(w, Function) or id(w) not in leaf_ids:
                 raise ValueError(f"wrt: {w!r} is not an input or parameter of this Function")
             if w.is_input:
                 feed[w] = feed[w].detach().requires_grad_(True)
@@ -262,7 +269,9 @@ def _lookup(values, node, name):
 
 def _export(t: torch.Tensor, as_numpy: bool):
     t = t.detach()
-    return t.cpu().numpy() if as_numpy else t
+    if not as_numpy:
+        return t
+    return t.numpy() if t.device.type == "cpu" else t.cpu().numpy()
 
 
 def _as_input_tensor(var: Variable, value, dev) -> torch.Tensor:
