@@ -226,7 +226,10 @@ class Function(Variable):
             root_t = _lookup(values, root, "grad_root")
             targets = [override[id(w)] for w in wrt]
             if root_t.requires_grad:
-                grads = torch.autograd.grad(root_t, targets, torch.ones_like(root_t),
+                # d(sum)/d(output): ones, as a stride-0 view (no output-sized buffer; a
+                # chunked layer materializes only one slice of it at a time)
+                ones = torch.ones((), dtype=root_t.dtype, device=root_t.device)
+                grads = torch.autograd.grad(root_t, targets, ones.expand_as(root_t),
                                             allow_unused=True)
             else:
                 grads = [None] * len(targets)

@@ -107,35 +107,59 @@ def _few_filters(W, rank):
 
 
 class _Chunked(torch.autograd.Function):
-    """Forward and backward over slices of at most `chunk` samples (bounded workspace)."""
+    """Forward and backward over slices of at most `chunk` samples (bounded workspace).
+
+    The output and the input gradient are preallocated and filled slice by slice, so that at
+    any time only one slice's temporaries exist besides them; where torch takes the window
+    directly, the backward of a slice is one ``aten.convolution_backward`` call (no forward
+    recomputation), else the slice's forward is recomputed under autograd."""
 
     @staticmethod
     def forward(ctx, geometry, chunk, x, W, b):
         ctx.geometry, ctx.chunk = geometry, chunk
         ctx.save_for_backward(x, W, b)
-        return torch.cat([geometry(xc, W, b) for xc in x.split(chunk)])
+        y = None
+        for i in range(0, x.shape[0], chunk):
+            yc = geometry(x[i:i + chunk], W, b)
+            if y is None:
+                y = yc.new_empty((x.shape[0],) + tuple(yc.shape[1:]))
+            y[i:i + chunk] = yc
+            del yc
+        return y
 
     @staticmethod
     def backward(ctx, gy):
         x, W, b = ctx.saved_tensors
         _, _, need_x, need_W, need_b = ctx.needs_input_grad
-        gxs, gW, gb = [], None, None
-        for xc, gc in zip(x.split(ctx.chunk), gy.split(ctx.chunk)):
-            with torch.enable_grad():
-                leaves = [xc.detach().requires_grad_(need_x), W.detach().requires_grad_(need_W),
-                          None if b is None else b.detach().requires_grad_(need_b)]
-                y = ctx.geometry(*leaves)
-                wanted = [t for t in leaves if t is not None and t.requires_grad]
-                grads = iter(torch.autograd.grad(y, wanted, gc)) if wanted else iter(())
+        need_b = need_b and b is not None
+        geo = ctx.geometry
+        gx = torch.empty_like(x) if need_x else None
+        gW = gb = None
+        for i in range(0, x.shape[0], ctx.chunk):
+            xc, gc = x[i:i + ctx.chunk], gy[i:i + ctx.chunk]
+            if geo.direct:
+                g = torch.ops.aten.convolution_backward(
+                    gc, xc, W, None if b is None else [b.shape[0]], list(geo.strides),
+                    list(geo.padding), list(geo.dilation), True, list(geo.output_padding), 1,
+                    [need_x, need_W, need_b])
+            else:
+                with torch.enable_grad():
+                    leaves = [xc.detach().requires_grad_(need_x), W.detach().requires_grad_(need_W),
+                              None if b is None else b.detach().requires_grad_(need_b)]
+                    y = geo(*leaves)
+                    wanted = [t for t in leaves if t is not None and t.requires_grad]
+                    got = iter(torch.autograd.grad(y, wanted, gc)) if wanted else iter(())
+                    del y
+                g = [next(got) if need_x else None, next(got) if need_W else None,
+                     next(got) if need_b else None]
             if need_x:
-                gxs.append(next(grads))
+                gx[i:i + ctx.chunk] = g[0]
             if need_W:
-                g = next(grads)
-                gW = g if gW is None else gW + g
-            if need_b and b is not None:
-                g = next(grads)
-                gb = g if gb is None else gb + g
-        return None, None, torch.cat(gxs) if need_x else None, gW, gb
+                gW = g[1] if gW is None else gW.add_(g[1])
+            if need_b:
+                gb = g[2] if gb is None else gb.add_(g[2])
+            del g
+        return None, None, gx, gW, gb
 
 
 class Layer:
