@@ -146,3 +146,17 @@ test_that("func_grad with outputs returns gradients and output values", {
   expect_length(res$gradients, 2)
   expect_equal(res$outputs, func_eval(f, xv))
 })
+
+test_that("gpu_descriptor gives a GPU where torch sees one, else Python's error", {
+  skip_if_no_cntkr()
+  n_gpu <- length(all_devices()) - 1
+  if (n_gpu > 0) {
+    gpu <- gpu_descriptor(0)
+    expect_output(print(gpu), "GPU")
+    x <- op_input_variable(c(1, 3))
+    f <- ConvolutionTranspose(2, num_filters = 1, init = 1, bias = FALSE)(x)
+    expect_equal(as.numeric(func_eval(f, array(c(1, 2, 3), c(1, 1, 3)), device = gpu)), c(1, 3, 5, 3))
+  } else {
+    expect_error(gpu_descriptor(0), "GPU device id \\(0\\) is invalid")
+  }
+})
