@@ -146,6 +146,8 @@ class Function(Variable):
             if not isinstance(var, Variable) or not var.is_input:
                 raise TypeError(f"arguments: keys must be input variables, got {var!r}")
             feed[var] = _as_input_tensor(var, value, dev)
+        if len(feed) == 1:
+            return feed
         batch = {t.shape[0] for v, t in feed.items() if v.has_batch_axis}
         if len(batch) > 1:
             raise ValueError(f"arguments: the inputs have different batch sizes {sorted(batch)}")
@@ -177,8 +179,12 @@ class Function(Variable):
         """
         dev = _device.as_torch_device(device)
         feed = self._feed(arguments, dev)
-        with torch.no_grad():
+        prev = torch.is_grad_enabled()  # cheaper than `with torch.no_grad()` (per-call overhead)
+        torch._C._set_grad_enabled(False)
+        try:
             values = self._run(feed, dev)
+        finally:
+            torch._C._set_grad_enabled(prev)
         if outputs is None:
             return _export(values[id(self)], as_numpy)
         outs = _as_list(outputs, "outputs")
@@ -220,7 +226,9 @@ class Function(Variable):
                 t = w.data()
                 override[id(w)] = (t if t.device == dev else t.to(dev)).detach().requires_grad_(True)
         outs = [] if outputs is None else _as_list(outputs, "outputs")
-        with torch.enable_grad():
+        prev = torch.is_grad_enabled()  # cheaper than `with torch.enable_grad()`
+        torch._C._set_grad_enabled(True)
+        try:
             values = self._run(feed, dev, leaves_override=override)
             root = self if grad_root is None else grad_root
             root_t = _lookup(values, root, "grad_root")
@@ -228,13 +236,17 @@ class Function(Variable):
             if root_t.requires_grad:
                 # d(sum)/d(output): ones, as a stride-0 view (no output-sized buffer; a
                 # chunked layer materializes only one slice of it at a time)
-                ones = torch.ones((), dtype=root_t.dtype, device=root_t.device)
-                grads = torch.autograd.grad(root_t, targets, ones.expand_as(root_t),
-                                            allow_unused=True)
+                grads = _autograd_grad(root_t, targets, _ones(root_t).expand_as(root_t))
             else:
                 grads = [None] * len(targets)
-        result = {w: _export(torch.zeros_like(t) if g is None else g, as_numpy)
-                  for w, g, t in zip(wrt, grads, targets)}
+        finally:
+            torch._C._set_grad_enabled(prev)
+        if as_numpy and dev.type == "cpu":
+            result = {w: (torch.zeros_like(t) if g is None else g).numpy()
+                      for w, g, t in zip(wrt, grads, targets)}
+        else:
+            result = {w: _export(torch.zeros_like(t) if g is None else g, as_numpy)
+                      for w, g, t in zip(wrt, grads, targets)}
         if len(result) == 1:
             result = next(iter(result.values()))
         if not outs:
@@ -243,6 +255,34 @@ class Function(Variable):
         if len(out_vals) == 1:
             out_vals = next(iter(out_vals.values()))
         return result, out_vals
+
+
+_ONES = {}
+
+
+def _ones(t):
+    """A cached 0-d ones tensor of t's dtype and device (to expand as d(sum)/d(output))."""
+    key = (t.dtype, t.device)
+    o = _ONES.get(key)
+    if o is None:
+        o = _ONES[key] = torch.ones((), dtype=t.dtype, device=t.device)
+    return o
+
+
+_ENGINE = getattr(getattr(torch.autograd, "Variable", None), "_execution_engine", None)
+
+
+def _autograd_grad(root, targets, grad_root):
+    """torch.autograd.grad(root, targets, grad_root, allow_unused=True), calling the engine
+    directly when torch exposes it: the Python wrapper's argument checks cost ~10 µs a call,
+    and here the arguments are known to be well-formed (one root, grad of its own shape)."""
+    if _ENGINE is not None:
+        try:
+            return _ENGINE.run_backward((root,), (grad_root,), False, False, tuple(targets),
+                                        True, False)
+        except TypeError:  # a torch with another engine signature
+            pass
+    return torch.autograd.grad(root, targets, grad_root, allow_unused=True)
 
 
 def as_node(x):
@@ -279,22 +319,30 @@ def _export(t: torch.Tensor, as_numpy: bool):
 
 def _as_input_tensor(var: Variable, value, dev) -> torch.Tensor:
     """A value for input `var` as a tensor (batch axis first), shape-checked."""
-    name = f"value for input '{var.name or var.uid}'"
-    if isinstance(value, torch.Tensor):
+    if isinstance(value, np.ndarray) and value.dtype == var.dtype and value.flags.c_contiguous:
+        t = torch.from_numpy(value)  # the common case, kept cheap (per-call overhead)
+        if dev.type != "cpu":
+            t = t.to(dev)
+    elif isinstance(value, torch.Tensor):
         t = value.detach().to(device=dev, dtype=torch_dtype(var.dtype))
     else:
-        arr = value if isinstance(value, np.ndarray) and value.dtype == var.dtype \
-            and value.flags.c_contiguous else _to_array(value, as_dtype(var.dtype), name)
-        t = torch.from_numpy(arr)
-        if t.device != dev:
+        t = torch.from_numpy(_to_array(value, as_dtype(var.dtype), _value_name(var)))
+        if dev.type != "cpu":
             t = t.to(dev)
-    expected = tuple(var.shape)
-    if var.has_batch_axis:
-        if tuple(t.shape) == expected:  # a single sample without its batch axis
+    expected = var.shape
+    shape = t.shape
+    if var.dynamic_axes:
+        if shape == expected:  # a single sample without its batch axis
             t = t.unsqueeze(0)
-        if t.dim() != len(expected) + 1 or tuple(t.shape[1:]) != expected:
-            raise ValueError(f"{name} must have shape (batch, {', '.join(map(str, expected))}), "
-                             f"got {tuple(t.shape)}")
-    elif tuple(t.shape) != expected:
-        raise ValueError(f"{name} must have shape {expected}, got {tuple(t.shape)}")
+            shape = t.shape
+        if len(shape) != len(expected) + 1 or shape[1:] != expected:
+            raise ValueError(f"{_value_name(var)} must have shape "
+                             f"(batch, {', '.join(map(str, expected))}), got {tuple(shape)}")
+    elif shape != expected:
+        raise ValueError(f"{_value_name(var)} must have shape {tuple(expected)}, "
+                         f"got {tuple(shape)}")
     return t
+
+
+def _value_name(var):
+    return f"value for input '{var.name or var.uid}'"
