@@ -109,4 +109,27 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$src_hash" ]; then
   }
   echo "$src_hash" > "$stamp"
 fi
+# ---------------------------------------------------------------- 5. any R on this machine
+# So that a plain `Rscript -e 'library(cntkr)'` works too (not only through tools/run_r.sh):
+# link reticulate and cntkr from .Rlib into the first site library when it is writable, and
+# make .venv the "r-cntkr" virtual environment that cntkr looks for when RETICULATE_PYTHON is
+# unset (the one install_cntkr() would create).
+site="$(Rscript --vanilla -e 'cat(.libPaths()[[1]])')"
+if [ -w "$site" ] && [ "$site" != "$RLIB" ]; then
+  for pkg in reticulate cntkr; do
+    if [ "$(readlink "$site/$pkg" 2>/dev/null)" != "$RLIB/$pkg" ]; then
+      if [ -e "$site/$pkg" ] && [ ! -L "$site/$pkg" ]; then
+        log "leaving $site/$pkg alone (installed by something else)"
+      else
+        ln -sfn "$RLIB/$pkg" "$site/$pkg"
+      fi
+    fi
+  done
+fi
+venvs="${WORKON_HOME:-$HOME/.virtualenvs}"
+if [ ! -e "$venvs/r-cntkr" ] || [ -L "$venvs/r-cntkr" ]; then
+  mkdir -p "$venvs"
+  [ "$(readlink "$venvs/r-cntkr" 2>/dev/null)" = "$ROOT/.venv" ] || ln -sfn "$ROOT/.venv" "$venvs/r-cntkr"
+fi
+
 log "R $(Rscript --vanilla -e 'cat(format(getRversion()))'), reticulate $(R_LIBS="$RLIB" Rscript --vanilla -e "cat(format(packageVersion('reticulate')))"), rpy2 $("$PY" -c 'import rpy2; print(rpy2.__version__)'): ready"
