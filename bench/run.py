@@ -8,7 +8,9 @@ torch; the same count is used for every implementation. Each repeat then takes o
 every (case, mode, implementation), the implementation order rotating from repeat to repeat, so
 that machine noise falls on all of them alike. Reported: the median over repeats of the time per
 call. CNTK 2.7 and R run as persistent subprocess workers (bench_cntk.py, bench.R) that time
-their own loops, so they are interleaved with the in-process ones too.
+their own loops, so they are interleaved with the in-process ones too. Every sample starts with
+one untimed call (caches warm again after the other implementations ran), and the order of the
+implementations is shuffled anew for every (case, mode) repeat.
 """
 from __future__ import annotations
 
@@ -16,9 +18,16 @@ import argparse
 import json
 import os
 import platform
+import random
 import sys
 import time
 from pathlib import Path
+
+# Idle OpenMP threads sleep instead of spinning, in this process and in the workers (set before
+# torch loads libgomp): on a 2-core machine shared with other work, spinning threads of an
+# implementation that just finished steal the cores from the next one, and 2-thread kernels
+# then wait whole scheduler ticks (measured: 1 ms calls reported as 16 or 32 ms).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 
@@ -55,8 +64,9 @@ def run_timings(impl_list, cases, repeats, warmup, inner, log=print):
             for m in _cases.MODES:
                 impl.time(c["id"], m, max(1, min(warmup * inner[(c["id"], m)], 50)))
     t0 = time.time()
+    rng = random.Random(0)
     for r in range(repeats):
-        order = impl_list[r % len(impl_list):] + impl_list[:r % len(impl_list)]
+        order = rng.sample(impl_list, len(impl_list))  # no implementation always follows another
         for c in cases:
             for m in _cases.MODES:
                 for impl in order:
