@@ -31,7 +31,7 @@ setup-python: $(VENV)/.installed
 # torch is pinned to the local CPU build (an unpinned torch would pull a multi-GB CUDA build).
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest
+	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -42,6 +42,11 @@ setup-r: setup-python
 goldens:
 	../shared/cntk-reference/run tools/make_goldens.py
 	../shared/cntk-reference/run tools/make_init_goldens.py
+
+# Speed and memory against raw torch and CNTK 2.7 (and R when set up): docs/benchmarks.md
+bench: setup
+	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
+	$(PY) bench/run.py
 
 # Python API reference (HTML in docs/_build); R's reference is the roxygen Rd in man/.
 docs: setup-python
