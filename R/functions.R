@@ -30,14 +30,13 @@
 #' @export
 func_eval <- function(func, arguments = NULL, outputs = NULL, device = NULL,
                       as_matrix = TRUE) {
-  raw <- py_obj(check_function(func))
-  result <- raw$eval(
-    function_arguments(raw, arguments, "arguments"),
-    outputs = as_variable_list(outputs, "outputs"),
-    device = device,
-    as_numpy = as_flag(as_matrix)
+  check_function(func)
+  as_matrix <- as_flag(as_matrix, "as_matrix")
+  result <- bridge_call(
+    "eval", func, function_arguments(func, arguments, "arguments"),
+    as_variable_list(outputs, "outputs"), device, as_matrix, "arguments"
   )
-  to_r_result(result, outputs, as_matrix)
+  from_bridge(result, as_matrix)
 }
 
 #' Gradient of a Function
@@ -77,36 +76,18 @@ func_eval <- function(func, arguments = NULL, outputs = NULL, device = NULL,
 #' @export
 func_grad <- function(func, at, wrt = NULL, outputs = NULL, device = NULL,
                       as_matrix = TRUE, grad_root = NULL) {
-  raw <- py_obj(check_function(func))
-  single <- is_py(wrt)
-  wrt_list <- as_variable_list(wrt, "wrt")
-  result <- raw$grad(
-    function_arguments(raw, at, "at"),
-    wrt = wrt_list,
-    outputs = as_variable_list(outputs, "outputs"),
-    device = device,
-    as_numpy = as_flag(as_matrix),
-    grad_root = grad_root
+  check_function(func)
+  as_matrix <- as_flag(as_matrix, "as_matrix")
+  result <- bridge_call(
+    "grad", func, function_arguments(func, at, "at"), as_variable_list(wrt, "wrt"),
+    as_variable_list(outputs, "outputs"), device, as_matrix, grad_root, "at"
   )
-  if (!is.null(outputs)) {
-    # Python returns (gradients, output values)
-    parts <- reticulate::iterate(result, simplify = FALSE)
-    return(list(
-      gradients = gradient_result(parts[[1]], wrt, wrt_list, single, as_matrix),
-      outputs = to_r_result(parts[[2]], outputs, as_matrix)
-    ))
+  if (is.null(outputs)) {
+    return(from_bridge(result, as_matrix))
   }
-  gradient_result(result, wrt, wrt_list, single, as_matrix)
-}
-
-gradient_result <- function(result, wrt, wrt_list, single, as_matrix) {
-  convert <- function(v) if (isTRUE(as_matrix)) py_to_r(v) else py_obj(v, convert = TRUE)
-  if (!is_py_dict(result)) {
-    return(convert(result))
-  }
-  keys <- if (is.null(wrt)) reticulate::iterate(result$keys(), simplify = FALSE) else wrt_list
-  grads <- lapply(keys, function(k) convert(result$`__getitem__`(k)))
-  if (single) grads[[1]] else grads
+  # Python returns [gradients, output values]
+  parts <- reticulate::iterate(result, simplify = FALSE)
+  list(gradients = from_bridge(parts[[1]], as_matrix), outputs = from_bridge(parts[[2]], as_matrix))
 }
 
 #' Create a dictionary of input values
@@ -156,7 +137,7 @@ check_function <- function(func) {
 
 is_py_dict <- function(x) is_py(x) && inherits(x, "python.builtin.dict")
 
-# One input value, converted for the Variable `key`.
+# One input value, converted for the Variable `key` (dict()).
 input_value <- function(key, value, arg) {
   if (is_py(key) && (is.numeric(value) || is.logical(value) || is_py(value))) {
     return(as_numpy_array(value, variable_dtype(key), arg = arg))
@@ -164,51 +145,41 @@ input_value <- function(key, value, arg) {
   value
 }
 
-# func_eval's `arguments` / func_grad's `at` -> a Python dict {Variable: ndarray}.
-function_arguments <- function(raw, arguments, arg) {
-  if (is.null(arguments)) {
-    return(NULL)
+# func_eval's `arguments` / func_grad's `at` as cntkr_py._r_bridge takes them:
+# NULL, one value (for a Function with one input), or a Python dict
+# {Variable: value}. R arrays go as they are (reticulate shares their memory);
+# the bridge converts them, in one pass, to C-order arrays of each input's dtype.
+function_arguments <- function(func, arguments, arg) {
+  if (is.null(arguments) || is_py(arguments)) {
+    return(arguments)
   }
-  inputs <- reticulate::iterate(raw$arguments, simplify = FALSE)
-  if (is_py_dict(arguments)) {
-    keys <- reticulate::iterate(py_obj(arguments)$keys(), simplify = FALSE)
-    values <- lapply(keys, function(k) py_obj(arguments)$`__getitem__`(k))
-  } else if (is.list(arguments) && !is_py(arguments)) {
-    names_given <- names(arguments)
-    if (is.null(names_given)) {
-      if (length(arguments) != length(inputs)) {
-        value_error(
-          "`", arg, "` has ", length(arguments), " values but the Function has ",
-          length(inputs), " inputs."
-        )
-      }
-      keys <- inputs
-    } else {
-      input_names <- vapply(inputs, function(v) py_to_r(v$name), character(1))
-      keys <- lapply(names_given, function(nm) {
-        hit <- which(input_names == nm)
-        if (length(hit) != 1) {
-          value_error(
-            "`", arg, "`: no single input of the Function is named \"", nm, "\" (inputs: ",
-            paste0("\"", input_names, "\"", collapse = ", "), ")."
-          )
-        }
-        inputs[[hit]]
-      })
-    }
-    values <- unname(arguments)
-  } else {
-    if (length(inputs) != 1) {
+  if (!is.list(arguments)) {
+    return(r_value(arguments))
+  }
+  inputs <- reticulate::iterate(reticulate::py_get_attr(func, "arguments"), simplify = FALSE)
+  names_given <- names(arguments)
+  if (is.null(names_given)) {
+    if (length(arguments) != length(inputs)) {
       value_error(
-        "`", arg, "` is a single array but the Function has ", length(inputs),
-        " inputs; give dict(x = xv, ...) instead."
+        "`", arg, "` has ", length(arguments), " values but the Function has ",
+        length(inputs), " inputs."
       )
     }
     keys <- inputs
-    values <- list(arguments)
+  } else {
+    input_names <- vapply(inputs, function(v) py_to_r(v$name), character(1))
+    keys <- lapply(names_given, function(nm) {
+      hit <- which(input_names == nm)
+      if (length(hit) != 1) {
+        value_error(
+          "`", arg, "`: no single input of the Function is named \"", nm, "\" (inputs: ",
+          paste0("\"", input_names, "\"", collapse = ", "), ")."
+        )
+      }
+      inputs[[hit]]
+    })
   }
-  values <- Map(function(key, value) input_value(key, value, arg), keys, values)
-  reticulate::py_dict(keys, unname(values), convert = FALSE)
+  reticulate::py_dict(keys, lapply(unname(arguments), r_value), convert = FALSE)
 }
 
 # NULL -> None; a Variable -> [Variable]; a list of Variables -> a Python list.
@@ -217,19 +188,22 @@ as_variable_list <- function(x, arg) {
     return(NULL)
   }
   if (is_py(x)) {
-    x <- list(x)
+    return(list(x))
   }
   if (!is.list(x) || !all(vapply(x, is_py, logical(1)))) {
     value_error("`", arg, "` must be a list of Variables or Parameters, not ", describe_value(x), ".")
   }
-  lapply(x, py_obj)
+  unname(x)
 }
 
-to_r_result <- function(result, outputs, as_matrix) {
-  if (is_py_dict(result)) {
-    keys <- if (is.null(outputs)) reticulate::iterate(result$keys(), simplify = FALSE) else as_variable_list(outputs, "outputs")
-    values <- lapply(keys, function(k) result$`__getitem__`(k))
-    return(lapply(values, function(v) if (isTRUE(as_matrix)) py_to_r(v) else py_obj(v, convert = TRUE)))
+# What the bridge returns -> R: arrays (as_matrix = TRUE) or Python objects
+# (tensors, as_matrix = FALSE); a Python list -> an R list of them.
+from_bridge <- function(result, as_matrix) {
+  if (as_matrix) {
+    return(py_to_r(result))
   }
-  if (isTRUE(as_matrix)) py_to_r(result) else py_obj(result, convert = TRUE)
+  if (inherits(result, "python.builtin.list")) {
+    return(lapply(reticulate::iterate(result, simplify = FALSE), py_obj, convert = TRUE))
+  }
+  py_obj(result, convert = TRUE)
 }

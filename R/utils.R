@@ -6,7 +6,8 @@
 #   Axes are 0-based. Nothing is reversed on the way to Python.
 # * An R array with dim c(batch, ...) is a batch of inputs; element
 #   x[i, j, k] is NumPy's a[i - 1, j - 1, k - 1]. It is copied into a C-order
-#   (row-major) NumPy array of the variable's dtype before Python sees it.
+#   (row-major) NumPy array of the variable's dtype before cntkr_py sees it,
+#   in one pass on the Python side (cntkr_py/_r_bridge.py, see below).
 #
 # reticulate alone would send `strides = 1` as the float 1.0, `c(3, 3)` as a
 # list and a double array in Fortran order; every helper below fixes one of
@@ -214,21 +215,59 @@ variable_dtype <- function(variable) {
 }
 
 # An R array (dim c(batch, ...)), vector or number -> C-order NumPy array of
-# `dtype`, with the same indexing. Python objects (NumPy arrays included)
-# are made C-contiguous of `dtype` too.
+# `dtype`, with the same indexing, a new copy. Python objects (NumPy arrays
+# included) are made C-contiguous of `dtype` too.
 as_numpy_array <- function(x, dtype = "float32", arg = deparse(substitute(x))) {
   force(arg)
-  np <- numpy()
   if (inherits(x, "python.builtin.object")) {
+    np <- numpy()
     return(np$ascontiguousarray(x, dtype = np[[dtype]]))
   }
   if (!is.numeric(x) && !is.logical(x)) {
     value_error("`", arg, "` must be a numeric array, not ", describe_value(x), ".")
   }
-  if (anyNA(x)) {
-    value_error("`", arg, "` must not contain NA.")
+  bridge_call("from_r_value", r_value(x), dtype, arg)
+}
+
+# ---------------------------------------------------------------- the R bridge
+
+# R arrays cross into Python in one place, cntkr_py/_r_bridge.py: reticulate
+# hands a double array over as a Fortran-ordered float64 NumPy array that
+# shares R's memory, and the bridge copies it into a C-order array of the
+# input's dtype in one pass (rejecting NA/NaN); results come back as
+# Fortran-ordered float64 arrays, which reticulate copies straight into R.
+# Only doubles share memory, so integers and logicals (and their NA) become
+# doubles first.
+r_value <- function(x) {
+  if ((is.integer(x) || is.logical(x)) && !is.object(x)) {
+    storage.mode(x) <- "double"
   }
-  storage.mode(x) <- "double"
-  # np.array copies: the result is writable and owns its memory.
-  np$array(r_to_py(x), dtype = np[[dtype]], order = "C")
+  x
+}
+
+# A function of cntkr_py._r_bridge, looked up once per session (calling it
+# with reticulate::py_call() and positional arguments skips the signature
+# lookup that `$` does on every call).
+bridge_function <- function(name) {
+  fn <- py_handles$bridge[[name]]
+  if (is.null(fn)) {
+    if (is.null(py_handles$bridge)) {
+      py_handles$bridge <- list()
+      py_handles$bridge_module <- reticulate::import("cntkr_py._r_bridge", convert = FALSE)
+    }
+    fn <- reticulate::py_get_attr(py_handles$bridge_module, name)
+    py_handles$bridge[[name]] <- fn
+  }
+  fn
+}
+
+# Calls bridge function `name` with positional arguments. Bad input found in
+# Python comes back as an RValueError (message written for R), which becomes a
+# value_error() here.
+bridge_call <- function(name, ...) {
+  result <- reticulate::py_call(bridge_function(name), ...)
+  if (inherits(result, "cntkr_py._r_bridge.RValueError")) {
+    value_error(py_to_r(reticulate::py_get_attr(result, "args"))[[1]])
+  }
+  result
 }

@@ -1,0 +1,158 @@
+"""Entry points for the R package (``func_eval``, ``func_grad``, R arrays as input values).
+
+Not part of the CNTK API: the R package calls these through reticulate, once per R call, with
+plain positional arguments, so that everything per call that is not R's own business happens
+here, in one Python call.
+
+Layout. reticulate hands an R double array over as a read-only, Fortran-ordered float64 NumPy
+array sharing R's memory (no copy); element ``x[i, j, k]`` in R is ``a[i-1, j-1, k-1]``. cntkr
+needs C-ordered arrays of the input's dtype, so :func:`from_r` makes one, reordering and casting
+in a single pass. Going back, reticulate copies a NumPy array into R after casting it to a
+Fortran-ordered float64 array, so :func:`to_r` hands it exactly that (the cast is then a plain
+copy); for large arrays torch's copy kernel does the reorder faster than NumPy's cast.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from .functions import Function
+
+__all__ = ["RValueError", "from_r", "to_r", "eval", "grad", "from_r_value"]
+
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_TORCH = {_F32: torch.float32, _F64: torch.float64}
+
+#: from this many elements on, reorder with torch (multi-threaded, blocked) instead of NumPy;
+#: below it the few microseconds of torch's per-op overhead cost more than they save
+_TORCH_MIN = 16384
+
+# torch.from_numpy warns once per process about read-only arrays (R's memory is read-only to
+# Python, and only read here): let that one warning pass here, silently.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    _ro = np.zeros(1)
+    _ro.flags.writeable = False
+    torch.from_numpy(_ro)
+    del _ro
+
+
+class RValueError(ValueError):
+    """Bad input found in Python whose message is for the R user (names the R argument)."""
+
+
+def _dtype_of(var) -> np.dtype:
+    """float64 for float64 inputs, else float32 (what R sends an input of `var`)."""
+    return _F64 if getattr(var, "dtype", None) == _F64 else _F32
+
+
+def from_r(value, dtype=_F32, arg="value"):
+    """An R value (as reticulate sends it) as a new C-ordered NumPy array of `dtype`.
+
+    `value`: an F-ordered float64 array (an R array), a list (an R vector of length > 1
+    without dim) or a float (length 1). NaN (R's NA or NaN) is rejected with an
+    :class:`RValueError` naming `arg`, as R's ``anyNA`` would.
+    """
+    dtype = np.dtype(dtype)
+    if isinstance(value, np.ndarray) and value.ndim > 1 and value.size >= _TORCH_MIN:
+        # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
+        src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
+        t = torch.empty(value.shape, dtype=_TORCH[dtype])
+        t.copy_(src)
+        # a NaN makes the sum NaN (one vectorized pass); an inf - inf sum is checked exactly
+        if torch.isnan(t.sum()) and torch.isnan(t).any():
+            raise RValueError(f"`{arg}` must not contain NA.")
+        return t.numpy()
+    src = np.asarray(value)
+    # checked before the cast: R's NA is a signalling NaN, whose cast NumPy warns about
+    if src.dtype.kind == "f" and np.isnan(src).any():
+        raise RValueError(f"`{arg}` must not contain NA.")
+    return np.array(src, dtype=dtype, order="C")
+
+
+def to_r(t):
+    """A tensor (or array) as what reticulate turns into an R array with the least work."""
+    if isinstance(t, torch.Tensor):
+        t = t.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if t.dim() > 1 and t.numel() >= _TORCH_MIN:
+            # reversed axes, contiguous = the F-ordered float64 array; reticulate's own cast to
+            # F-ordered float64 is then a plain copy
+            f = t.permute(*range(t.dim() - 1, -1, -1)).to(
+                torch.float64, memory_format=torch.contiguous_format)
+            return f.numpy().T
+        return t.numpy()
+    return t
+
+
+def _feed(f: Function, arguments, arg):
+    """`arguments` as Function.eval takes it, every R value converted by :func:`from_r`."""
+    if arguments is None:
+        return None
+    if isinstance(arguments, dict):
+        return {k: _convert(k, v, arg) for k, v in arguments.items()}
+    inputs = f.arguments
+    if len(inputs) != 1:
+        raise RValueError(
+            f"`{arg}` is a single array but the Function has {len(inputs)} inputs; "
+            "give dict(x = xv, ...) instead.")
+    return {inputs[0]: _convert(inputs[0], arguments, arg)}
+
+
+def _convert(var, value, arg):
+    if isinstance(value, np.ndarray) and not value.flags.writeable and value.dtype == _F64:
+        return from_r(value, _dtype_of(var), arg)  # an R double array
+    if isinstance(value, (list, float, int)):
+        return from_r(value, _dtype_of(var), arg)  # an R vector without dim
+    return value  # a value already converted (dict()), or anything else: Python checks it
+
+
+def _to_r_all(values, keys, as_matrix):
+    """A dict {key: tensor} (or one tensor) as a list in `keys`' order (or one value)."""
+    conv = to_r if as_matrix else (lambda v: v)
+    if isinstance(values, dict):
+        keys = list(values) if keys is None else keys
+        return [conv(values[k]) for k in keys]
+    return conv(values)
+
+
+def _returning_errors(fn):
+    """Bad R input comes back as an :class:`RValueError` *value*, not raised: R checks the
+    result's class, which costs less than a tryCatch() around every call."""
+    def entry(*args):
+        try:
+            return fn(*args)
+        except RValueError as e:
+            return e
+    entry.__name__, entry.__doc__ = fn.__name__, fn.__doc__
+    return entry
+
+
+def _eval(f: Function, arguments=None, outputs=None, device=None, as_matrix=True,
+          arg="arguments"):
+    """``f.eval`` for R: outputs as :func:`to_r` arrays (`as_matrix`) or tensors; several
+    outputs as a list in the order of `outputs`."""
+    values = f.eval(_feed(f, arguments, arg), outputs, device, as_numpy=False)
+    return _to_r_all(values, outputs, as_matrix)
+
+
+def _grad(f: Function, at=None, wrt=None, outputs=None, device=None, as_matrix=True,
+          grad_root=None, arg="at"):
+    """``f.grad`` for R: gradients as a list in the order of `wrt` (one gradient: bare); with
+    `outputs`, a list [gradients, output values]."""
+    result = f.grad(_feed(f, at, arg), wrt, outputs, device, as_numpy=False, grad_root=grad_root)
+    if outputs is None:
+        return _to_r_all(result, wrt, as_matrix)
+    grads, outs = result
+    return [_to_r_all(grads, wrt, as_matrix), _to_r_all(outs, outputs, as_matrix)]
+
+
+eval = _returning_errors(_eval)
+grad = _returning_errors(_grad)
+
+#: :func:`from_r` for R (``as_numpy_array()``), returning an RValueError instead of raising it
+from_r_value = _returning_errors(from_r)

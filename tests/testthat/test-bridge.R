@@ -1,0 +1,70 @@
+# R arrays cross to Python and back through cntkr_py/_r_bridge.py: column-major
+# float64 in, C-order arrays of the input's dtype on the Python side, and back.
+# Arrays of 16384 values or more take a different (torch) path than smaller
+# ones; both must keep x[i, j, k] == a[i - 1, j - 1, k - 1] (a batch and its
+# samples one by one may differ in the last bits: other convolution kernels).
+
+test_that("non-square arrays keep their indexing both ways (small and large)", {
+  skip_if_no_cntkr()
+  for (d in list(c(2, 3, 5, 7), c(3, 5, 64, 67))) {
+    x <- op_input_variable(d[-1])
+    # values exact in float32, all different, so any reordering shows
+    v <- array(seq_len(prod(d)) / 8, d)
+    y <- func_eval(activation_identity(x), v)
+    expect_identical(dim(y), as.integer(d))
+    expect_identical(y, v)
+  }
+})
+
+test_that("float64 inputs round-trip exactly and their gradients keep the layout", {
+  skip_if_no_cntkr()
+  for (d in list(c(1, 2, 3), c(4, 3, 70, 90))) {
+    x <- op_input_variable(d[-1], dtype = "float64", needs_gradient = TRUE)
+    set.seed(1)
+    v <- array(rnorm(prod(d)), d)
+    f <- op_tanh(x)
+    expect_identical(func_eval(activation_identity(x), v), v)
+    expect_equal(func_eval(f, v), tanh(v), tolerance = 1e-15)
+    g <- func_grad(f, v, wrt = x)
+    expect_identical(dim(g), as.integer(d))
+    expect_equal(g, 1 - tanh(v)^2, tolerance = 1e-12)
+  }
+})
+
+test_that("a batch through the large path equals its samples one by one (batch 1)", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(3, 40, 50), needs_gradient = TRUE)
+  layer <- ConvolutionTranspose(c(3, 5), num_filters = 2, init = init_uniform(1, seed = 7))
+  f <- layer(x)
+  set.seed(2)
+  v <- array(rnorm(5 * 3 * 40 * 50), c(5, 3, 40, 50))  # 30000 values in, 22680 out
+  y <- func_eval(f, v)
+  g <- func_grad(f, v, wrt = list(x, layer$W))
+  expect_identical(dim(y), c(5L, 2L, 42L, 54L))
+  expect_identical(dim(g[[1]]), dim(v))
+  gW <- 0
+  for (i in seq_len(5)) {
+    vi <- v[i, , , , drop = FALSE]  # 6000 values: the small path
+    expect_equal(y[i, , , , drop = FALSE], func_eval(f, vi), tolerance = 1e-6)
+    gi <- func_grad(f, vi, wrt = list(x, layer$W))
+    expect_equal(g[[1]][i, , , , drop = FALSE], gi[[1]], tolerance = 1e-6)
+    gW <- gW + gi[[2]]
+  }
+  expect_equal(g[[2]], gW, tolerance = 1e-5)
+})
+
+test_that("integer and logical inputs are read as numbers, NA is rejected on both paths", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 3))
+  f <- activation_identity(x)
+  expect_identical(func_eval(f, array(1:6, c(1, 2, 3))), array(as.double(1:6), c(1, 2, 3)))
+  expect_identical(func_eval(f, array(c(TRUE, FALSE), c(1, 2, 3))), array(c(1, 0), c(1, 2, 3)))
+  expect_value_error(func_eval(f, array(c(1L, NA), c(1, 2, 3))), "`arguments` must not contain NA.")
+  big <- op_input_variable(c(100, 200))
+  v <- array(0, c(1, 100, 200))
+  v[1, 50, 150] <- NaN
+  expect_value_error(func_eval(activation_identity(big), v), "`arguments` must not contain NA.")
+  v[1, 50, 150] <- Inf
+  v[1, 1, 1] <- -Inf
+  expect_identical(func_eval(activation_identity(big), v), v)
+})
