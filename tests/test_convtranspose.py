@@ -223,3 +223,24 @@ def test_dtype_option_must_match_the_input():
         layer(C.input_variable((1, 4)))
     f = layer(C.input_variable((1, 4), dtype=np.float64))
     assert layer.W.value.dtype == np.float64 and f.dtype == np.float64
+
+
+@pytest.mark.parametrize("shape,kw", [
+    ((64, 16, 16), dict(filter_shape=(5, 5), num_filters=3, strides=2, pad=True, output_shape=(32, 32))),
+    ((64, 256), dict(filter_shape=3, num_filters=2, strides=3)),
+])
+def test_few_filter_fast_path_matches_float64(shape, kw):
+    # Large float32 inputs with few filters take their own forward (oneDNN off) and backward
+    # (swapped-convolution weight gradient); float64 takes torch's plain path.
+    x32, l32, f32 = build(shape, np.float32, **kw)
+    x64, l64, f64 = build(shape, np.float64, **kw)
+    randomize(l64, np.float64)
+    l32.W.value, l32.b.value = l64.W.value, l64.b.value
+    xv = RNG.standard_normal((4,) + shape)
+    assert xv.size >= 65536
+    np.testing.assert_allclose(f32.eval({x32: xv.astype(np.float32)}), f64.eval({x64: xv}),
+                               rtol=1e-4, atol=1e-4)
+    g32 = f32.grad({x32: xv.astype(np.float32)}, wrt=[l32.W, l32.b, x32])
+    g64 = f64.grad({x64: xv}, wrt=[l64.W, l64.b, x64])
+    for a, b in [(l32.W, l64.W), (l32.b, l64.b), (x32, x64)]:
+        np.testing.assert_allclose(g32[a], g64[b], rtol=1e-4, atol=1e-3)

@@ -78,22 +78,20 @@ class _Geometry:
             if self.direct and torch.is_grad_enabled() and \
                     (x.requires_grad or W.requires_grad or (b is not None and b.requires_grad)):
                 return _Direct.apply(self, x, W, b)
-            return self.forward(x, W, b)
+            return self._call_without_onednn(x, W, b)
         return self._call(x, W, b)
 
-    def forward(self, x, W, b):
-        if x.numel() >= 65536 and _few_filters(W, self.rank):
-            # oneDNN's transposed convolution is slow for a handful of output channels (measured
-            # 2x slower than torch's GEMM + col2im path for the DCGAN last layer, see
-            # docs/benchmarks.md); switch it off for the forward call only -- the backward
-            # (run later by autograd) keeps oneDNN, which is the faster one there.
-            prev = torch._C._get_mkldnn_enabled()
-            torch._C._set_mkldnn_enabled(False)
-            try:
-                return self._call(x, W, b)
-            finally:
-                torch._C._set_mkldnn_enabled(prev)
-        return self._call(x, W, b)
+    def _call_without_onednn(self, x, W, b):
+        # oneDNN's transposed convolution is slow for a handful of output channels (measured
+        # 2x slower than torch's GEMM + col2im path for the DCGAN last layer, see
+        # docs/benchmarks.md); switch it off for the forward call only -- the backward
+        # (run later by autograd) keeps oneDNN, which is the faster one there.
+        prev = torch._C._get_mkldnn_enabled()
+        torch._C._set_mkldnn_enabled(False)
+        try:
+            return self._call(x, W, b)
+        finally:
+            torch._C._set_mkldnn_enabled(prev)
 
     def _call(self, x, W, b):
         conv = _TORCH_CONV_T[self.rank]
@@ -126,7 +124,7 @@ class _Direct(torch.autograd.Function):
         ctx.geometry = geometry
         ctx.save_for_backward(x, W)
         ctx.has_b = b is not None
-        return geometry.forward(x, W, b)
+        return geometry._call_without_onednn(x, W, b)
 
     @staticmethod
     def backward(ctx, gy):
