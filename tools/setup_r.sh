@@ -114,7 +114,7 @@ fi
 # link reticulate and cntkr from .Rlib into the first site library when it is writable, and
 # make .venv the "r-cntkr" virtual environment that cntkr looks for when RETICULATE_PYTHON is
 # unset (the one install_cntkr() would create).
-site="$(Rscript --vanilla -e 'cat(.libPaths()[[1]])')"
+site="$(env -u R_LIBS -u R_LIBS_USER Rscript --vanilla -e 'cat(.libPaths()[[1]])')"
 if [ -w "$site" ] && [ "$site" != "$RLIB" ]; then
   for pkg in reticulate cntkr; do
     if [ "$(readlink "$site/$pkg" 2>/dev/null)" != "$RLIB/$pkg" ]; then
