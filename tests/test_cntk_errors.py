@@ -68,8 +68,9 @@ def test_cntk_rejection(case):
         layer.b.value = rng.standard_normal(layer.b.shape)
         b = layer.b.value.reshape(-1)
     xv = rng.standard_normal((2,) + tuple(case["input_shape"]))
-    rank = len(layer.W.shape) - (2 if kw.get("num_filters") not in (None, [], ()) else 1)
-    W = layer.W.value if kw.get("num_filters") not in (None, [], ()) else layer.W.value[:, None]
+    scalar_output = kw.get("num_filters") in (None, [], ())  # W is (in_depth, *filter_shape)
+    rank = len(layer.W.shape) - (1 if scalar_output else 2)
+    W = layer.W.value[:, None] if scalar_output else layer.W.value
     xr = xv if kw.get("reduction_rank", 1) else xv[:, None]
     ref = conv_transpose_reference(
         xr, W, b, _per_axis(kw.get("strides"), rank, 1), _per_axis(kw.get("dilation"), rank, 1),
