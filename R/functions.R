@@ -135,8 +135,6 @@ check_function <- function(func) {
   func
 }
 
-is_py_dict <- function(x) is_py(x) && inherits(x, "python.builtin.dict")
-
 # One input value, converted for the Variable `key` (dict()).
 input_value <- function(key, value, arg) {
   if (is_py(key) && (is.numeric(value) || is.logical(value) || is_py(value))) {

@@ -164,7 +164,7 @@ def plot(res, impl_names, cases, mem, path):
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print(f"plot skipped: matplotlib not installed (pip install -r bench/requirements.txt)")
+        print("plot skipped: matplotlib not installed (pip install -r bench/requirements.txt)")
         return False
     colors = {"cntkr_py": "#1f77b4", "torch": "#7f7f7f", "cntk": "#d62728", "R": "#2ca02c"}
     fig, axes = plt.subplots(1, 3, figsize=(16, 5), gridspec_kw={"width_ratios": [3, 3, 1.6]})

@@ -153,8 +153,8 @@ class Function(Variable):
             raise ValueError(f"arguments: the inputs have different batch sizes {sorted(batch)}")
         return feed
 
-    def _run(self, feed: dict, dev, leaves_override=None, need=()):
-        """Evaluate the graph; returns {id(node): tensor} for self and the nodes in `need`."""
+    def _run(self, feed: dict, dev, leaves_override=None):
+        """Evaluate the graph; returns {id(node): tensor} for every node of it."""
         order, leaves = self._topology()
         values = {}
         override = leaves_override or {}
@@ -241,12 +241,8 @@ class Function(Variable):
                 grads = [None] * len(targets)
         finally:
             torch._C._set_grad_enabled(prev)
-        if as_numpy and dev.type == "cpu":
-            result = {w: (torch.zeros_like(t) if g is None else g).numpy()
-                      for w, g, t in zip(wrt, grads, targets)}
-        else:
-            result = {w: _export(torch.zeros_like(t) if g is None else g, as_numpy)
-                      for w, g, t in zip(wrt, grads, targets)}
+        result = {w: _export(torch.zeros_like(t) if g is None else g, as_numpy)
+                  for w, g, t in zip(wrt, grads, targets)}
         if len(result) == 1:
             result = next(iter(result.values()))
         if not outs:

@@ -462,7 +462,6 @@ def main():
             for line in open(out_file):
                 r = json.loads(line)
                 results[r["index"]] = r
-        done = [i for i in range(len(specs)) if i in results]
         nxt = 0
         while nxt in results:
             nxt += 1

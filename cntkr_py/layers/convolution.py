@@ -17,13 +17,12 @@ W has shape (in_depth, num_filters, *filter_shape) -- torch's transposed layout,
 """
 from __future__ import annotations
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .._shapes import as_bool, as_int, as_int_tuple, per_axis
 from ..default_options import default_override_or, get_default_override
-from ..functions import Function, as_node
+from ..functions import Function
 from ..initializer import as_initializer, glorot_uniform
 from ..ops import identity
 from ..variables import INFERRED, Parameter, Variable, as_dtype
@@ -316,7 +315,6 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
     members = {"W": W, "b": b}
 
     def bind(x):
-        x = as_node(x)
         xs = tuple(x.shape)
         if len(xs) != reduction_rank + rank:
             layout = "(in_depth, *spatial)" if reduction_rank else "(*spatial)"
