@@ -194,11 +194,23 @@ as_variable_list <- function(x, arg) {
   unname(x)
 }
 
+# One result the bridge described (cntkr_py._r_bridge.to_r) -> a new R array.
+native_array <- function(spec) {
+  .Call(cntkr_from_c, as.double(spec))
+}
+
 # What the bridge returns -> R: arrays (as_matrix = TRUE) or Python objects
 # (tensors, as_matrix = FALSE); a Python list -> an R list of them.
 from_bridge <- function(result, as_matrix) {
   if (as_matrix) {
-    return(py_to_r(result))
+    result <- py_to_r(result)
+    if (!isTRUE(py_handles$native)) {
+      return(result)
+    }
+    if (is.list(result)) {
+      return(lapply(result, native_array))
+    }
+    return(native_array(result))
   }
   if (inherits(result, "python.builtin.list")) {
     return(lapply(reticulate::iterate(result, simplify = FALSE), py_obj, convert = TRUE))

@@ -15,6 +15,7 @@
 #' [install_cntkr()].
 #'
 #' @keywords internal
+#' @useDynLib cntkr, .registration = TRUE
 "_PACKAGE"
 
 # The Python module, imported lazily in .onLoad (keras' habit): loading the R

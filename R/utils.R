@@ -234,10 +234,12 @@ as_numpy_array <- function(x, dtype = "float32", arg = deparse(substitute(x))) {
 # R arrays cross into Python in one place, cntkr_py/_r_bridge.py: reticulate
 # hands a double array over as a Fortran-ordered float64 NumPy array that
 # shares R's memory, and the bridge copies it into a C-order array of the
-# input's dtype in one pass (rejecting NA/NaN); results come back as
-# Fortran-ordered float64 arrays, which reticulate copies straight into R.
-# Only doubles share memory, so integers and logicals (and their NA) become
-# doubles first.
+# input's dtype in one pass (rejecting NA/NaN), with this package's C code
+# (src/layout.c, called through ctypes). Results come back as descriptions of
+# C-order buffers that the bridge keeps alive, and cntkr_from_c() (C, same
+# file) fills the R array from them in one pass; reticulate's own conversion
+# copies twice. Only doubles share memory, so integers and logicals (and
+# their NA) become doubles first.
 r_value <- function(x) {
   if ((is.integer(x) || is.logical(x)) && !is.object(x)) {
     storage.mode(x) <- "double"
@@ -252,13 +254,28 @@ bridge_function <- function(name) {
   fn <- py_handles$bridge[[name]]
   if (is.null(fn)) {
     if (is.null(py_handles$bridge)) {
+      module <- reticulate::import("cntkr_py._r_bridge", convert = FALSE)
+      py_handles$native <- use_native_layout(module)
       py_handles$bridge <- list()
-      py_handles$bridge_module <- reticulate::import("cntkr_py._r_bridge", convert = FALSE)
+      py_handles$bridge_module <- module
     }
     fn <- reticulate::py_get_attr(py_handles$bridge_module, name)
     py_handles$bridge[[name]] <- fn
   }
   fn
+}
+
+# Hands the bridge the path of this package's shared library (src/layout.c);
+# TRUE when the bridge uses it (it then describes results for cntkr_from_c()).
+use_native_layout <- function(module) {
+  dll <- getLoadedDLLs()[["cntkr"]]
+  if (is.null(dll)) {
+    return(FALSE)
+  }
+  isTRUE(tryCatch(
+    py_to_r(reticulate::py_call(reticulate::py_get_attr(module, "use_native"), dll[["path"]])),
+    error = function(e) FALSE
+  ))
 }
 
 # Calls bridge function `name` with positional arguments. Bad input found in

@@ -7,12 +7,20 @@ here, in one Python call.
 Layout. reticulate hands an R double array over as a read-only, Fortran-ordered float64 NumPy
 array sharing R's memory (no copy); element ``x[i, j, k]`` in R is ``a[i-1, j-1, k-1]``. cntkr
 needs C-ordered arrays of the input's dtype, so :func:`from_r` makes one, reordering and casting
-in a single pass. Going back, reticulate copies a NumPy array into R after casting it to a
-Fortran-ordered float64 array, so :func:`to_r` hands it exactly that (the cast is then a plain
-copy); for large arrays torch's copy kernel does the reorder faster than NumPy's cast.
+in a single pass.
+
+The R package ships that pass as C (``src/layout.c``) and hands its path to :func:`use_native`
+when it loads the bridge. Then :func:`from_r` calls ``cntkr_r_to_c`` through ctypes, and results
+go back as *descriptions* (:func:`to_r`: address, dtype, shape of a C-order buffer kept alive in
+``_pinned`` until the next call) from which R's ``cntkr_from_c`` fills the R array itself:
+reticulate's NumPy -> R conversion copies twice (a NumPy cast, then a loop). Without the R
+package's library (the bridge used from Python, or the library missing), the same conversions
+run on torch and NumPy.
 """
 from __future__ import annotations
 
+import ctypes
+import sys
 import warnings
 
 import numpy as np
@@ -20,7 +28,7 @@ import torch
 
 from .functions import Function
 
-__all__ = ["RValueError", "from_r", "to_r", "eval", "grad", "from_r_value"]
+__all__ = ["RValueError", "from_r", "to_r", "eval", "grad", "from_r_value", "use_native"]
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -40,6 +48,31 @@ with warnings.catch_warnings():
     del _ro
 
 
+#: ``cntkr_r_to_c`` of the R package's shared library (see :func:`use_native`), or None
+_r_to_c = None
+#: results described to R by :func:`to_r`, kept alive until the next eval/grad call
+_pinned: list = []
+#: input buffers reused across calls, {(shape, dtype): array}, at most _SCRATCH_MAX of them
+_scratch: dict = {}
+_SCRATCH_MAX = 4
+
+
+def use_native(path=None):
+    """Use the layout kernels of the R package's shared library at `path` (None: stop using
+    them). Returns whether they are in use. Called by the R package when it loads the bridge;
+    R then expects :func:`eval`/:func:`grad` results as descriptions (see :func:`to_r`)."""
+    global _r_to_c
+    if path is None:
+        _r_to_c = None
+        return False
+    fn = ctypes.CDLL(path).cntkr_r_to_c
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                   ctypes.c_void_p, ctypes.c_int]
+    fn.restype = ctypes.c_int
+    _r_to_c = fn
+    return True
+
+
 class RValueError(ValueError):
     """Bad input found in Python whose message is for the R user (names the R argument)."""
 
@@ -49,23 +82,51 @@ def _dtype_of(var) -> np.dtype:
     return _F64 if getattr(var, "dtype", None) == _F64 else _F32
 
 
-def from_r(value, dtype=_F32, arg="value"):
-    """An R value (as reticulate sends it) as a new C-ordered NumPy array of `dtype`.
+def _scratch_buffer(shape, dtype) -> np.ndarray:
+    """An uninitialised C-order array for an input value of one eval/grad call, reused from
+    call to call when nothing holds the previous one any more (its refcount shows whether a
+    tensor, an output or R still does). A fresh buffer of a few MB costs page faults on every
+    call in R's process (glibc's heap there is trimmed back after each large free), about as
+    much as converting into it."""
+    key = (shape, dtype)
+    buf = _scratch.pop(key, None)
+    # referenced here by `buf` and by getrefcount's argument only: nobody else holds it
+    if buf is None or sys.getrefcount(buf) != 2:
+        buf = np.empty(shape, dtype=dtype)
+    _scratch[key] = buf   # most recently used last
+    while len(_scratch) > _SCRATCH_MAX:
+        del _scratch[next(iter(_scratch))]
+    return buf
+
+
+def from_r(value, dtype=_F32, arg="value", scratch=False):
+    """An R value (as reticulate sends it) as a C-ordered NumPy array of `dtype`: a new one, or
+    with `scratch` (an input value that only lives for one eval/grad call) a reused buffer.
 
     `value`: an F-ordered float64 array (an R array), a list (an R vector of length > 1
     without dim) or a float (length 1). NaN (R's NA or NaN) is rejected with an
     :class:`RValueError` naming `arg`, as R's ``anyNA`` would.
     """
     dtype = np.dtype(dtype)
-    if isinstance(value, np.ndarray) and value.ndim > 1 and value.size >= _TORCH_MIN:
-        # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
-        src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
-        t = torch.empty(value.shape, dtype=_TORCH[dtype])
-        t.copy_(src)
-        # a NaN makes the sum NaN (one vectorized pass); an inf - inf sum is checked exactly
-        if torch.isnan(t.sum()) and torch.isnan(t).any():
+    if isinstance(value, np.ndarray) and value.dtype == _F64 and value.flags.f_contiguous \
+            and value.ndim > 0 and (_r_to_c is not None or value.size >= _TORCH_MIN):
+        out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
+        if _r_to_c is not None and value.ndim <= 32:
+            dims = np.array(value.shape, dtype=np.int64)
+            bad = _r_to_c(value.ctypes.data, out.ctypes.data, dtype == _F64, value.ndim,
+                          dims.ctypes.data, torch.get_num_threads())
+        else:
+            # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
+            src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
+            t = torch.from_numpy(out)
+            t.copy_(src)
+            # a NaN makes the sum NaN (one vectorized pass); an inf - inf sum is checked exactly
+            bad = bool(torch.isnan(t.sum())) and bool(torch.isnan(t).any())
+        if bad < 0:
+            raise MemoryError("cntkr_r_to_c: out of memory")
+        if bad:
             raise RValueError(f"`{arg}` must not contain NA.")
-        return t.numpy()
+        return out
     src = np.asarray(value)
     # checked before the cast: R's NA is a signalling NaN, whose cast NumPy warns about
     if src.dtype.kind == "f" and np.isnan(src).any():
@@ -74,7 +135,23 @@ def from_r(value, dtype=_F32, arg="value"):
 
 
 def to_r(t):
-    """A tensor (or array) as what reticulate turns into an R array with the least work."""
+    """A tensor (or array) as what R turns into an R array with the least work.
+
+    With the R package's kernels (:func:`use_native`): a float64 vector ``[address, is_f64,
+    threads, *shape]`` describing a C-order float32/float64 CPU buffer, which stays alive in
+    ``_pinned`` until the next eval/grad call; R's ``cntkr_from_c`` copies it into a new R array.
+    Otherwise an F-ordered float64 array (for reticulate, whose own cast is then a plain copy).
+    """
+    if _r_to_c is not None and isinstance(t, torch.Tensor):
+        t = t.detach()
+        if t.device.type != "cpu":
+            t = t.cpu()
+        if t.dtype not in (torch.float32, torch.float64):
+            t = t.to(torch.float64)
+        t = t.contiguous()
+        _pinned.append(t)
+        return np.array([t.data_ptr(), t.dtype == torch.float64, torch.get_num_threads(),
+                         *t.shape], dtype=np.float64)
     if isinstance(t, torch.Tensor):
         t = t.detach()
         if t.device.type != "cpu":
@@ -105,7 +182,7 @@ def _feed(f: Function, arguments, arg):
 
 def _convert(var, value, arg):
     if isinstance(value, np.ndarray) and not value.flags.writeable and value.dtype == _F64:
-        return from_r(value, _dtype_of(var), arg)  # an R double array
+        return from_r(value, _dtype_of(var), arg, True)  # an R double array
     if isinstance(value, (list, float, int)):
         return from_r(value, _dtype_of(var), arg)  # an R vector without dim
     return value  # a value already converted (dict()), or anything else: Python checks it
@@ -136,6 +213,7 @@ def _eval(f: Function, arguments=None, outputs=None, device=None, as_matrix=True
           arg="arguments"):
     """``f.eval`` for R: outputs as :func:`to_r` arrays (`as_matrix`) or tensors; several
     outputs as a list in the order of `outputs`."""
+    _pinned.clear()
     values = f.eval(_feed(f, arguments, arg), outputs, device, as_numpy=False)
     return _to_r_all(values, outputs, as_matrix)
 
@@ -144,6 +222,7 @@ def _grad(f: Function, at=None, wrt=None, outputs=None, device=None, as_matrix=T
           grad_root=None, arg="at"):
     """``f.grad`` for R: gradients as a list in the order of `wrt` (one gradient: bare); with
     `outputs`, a list [gradients, output values]."""
+    _pinned.clear()
     result = f.grad(_feed(f, at, arg), wrt, outputs, device, as_numpy=False, grad_root=grad_root)
     if outputs is None:
         return _to_r_all(result, wrt, as_matrix)

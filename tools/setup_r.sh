@@ -99,7 +99,7 @@ if ! "$PY" -c "import rpy2, sys; sys.exit(not rpy2.__version__.startswith('3.5')
 fi
 
 # ---------------------------------------------------------------- 4. the cntkr R package
-src_hash="$(cd "$ROOT" && cat DESCRIPTION NAMESPACE R/*.R man/*.Rd | sha256sum | cut -d' ' -f1)"
+src_hash="$(cd "$ROOT" && cat DESCRIPTION NAMESPACE R/*.R man/*.Rd src/*.c src/Makevars | sha256sum | cut -d' ' -f1)"
 stamp="$RLIB/cntkr/.source-sha256"
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$src_hash" ]; then
   log "installing the cntkr R package into .Rlib"

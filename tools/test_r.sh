@@ -20,7 +20,8 @@ trap 'rm -rf "$work"' EXIT
 echo "== testthat"
 cat > "$work/testthat.R" <<'EOF'
 root <- commandArgs(trailingOnly = TRUE)[[1]]
-results <- as.data.frame(testthat::test_local(root, reporter = "summary", stop_on_failure = FALSE))
+results <- as.data.frame(testthat::test_local(root, reporter = "summary", stop_on_failure = FALSE,
+                                                  load_package = "installed"))
 failed <- sum(results$failed) + sum(results$error)
 skipped <- sum(results$skipped)
 passed <- sum(results$nb) - sum(results$failed)

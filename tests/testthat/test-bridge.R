@@ -68,3 +68,51 @@ test_that("integer and logical inputs are read as numbers, NA is rejected on bot
   v[1, 1, 1] <- -Inf
   expect_identical(func_eval(activation_identity(big), v), v)
 })
+
+# The layout passes are C (src/layout.c: cntkr_r_to_c through ctypes, cntkr_from_c
+# through .Call) when the package's library is loaded, torch/NumPy otherwise;
+# both must give the same arrays.
+with_python_layout <- function(code) {
+  module <- cntkr:::py_handles$bridge_module
+  reticulate::py_call(reticulate::py_get_attr(module, "use_native"), NULL)
+  assign("native", FALSE, envir = cntkr:::py_handles)
+  on.exit(assign("native", cntkr:::use_native_layout(module), envir = cntkr:::py_handles))
+  force(code)
+}
+
+test_that("the C layout passes are in use and agree with torch/NumPy on every rank", {
+  skip_if_no_cntkr()
+  func_eval(activation_identity(op_input_variable(1)), array(1, c(1, 1)))  # loads the bridge
+  expect_true(cntkr:::py_handles$native)
+  shapes <- list(
+    c(3, 1), c(9, 17), c(2, 3, 5), c(13, 1, 9, 10), c(3, 2, 9, 4, 11), c(2, 3, 4, 5, 6, 7),
+    c(64, 64, 16, 16), c(1, 3, 37, 29)
+  )
+  for (d in shapes) {
+    for (dtype in c("float32", "float64")) {
+      x <- op_input_variable(d[-1], dtype = dtype, needs_gradient = TRUE)
+      f <- op_relu(x)
+      v <- array(seq_len(prod(d)) / 8, d)  # positive, exact in float32, all different
+      y <- func_eval(f, v)
+      g <- func_grad(f, v, wrt = x)
+      expect_identical(y, v)
+      expect_identical(g, array(1, d))
+      expect_identical(with_python_layout(func_eval(f, v)), y)
+      expect_identical(with_python_layout(func_grad(f, v, wrt = x)), g)
+      a <- cntkr:::as_numpy_array(v, dtype)
+      expect_identical(reticulate::py_to_r(a), v)
+    }
+  }
+  expect_true(cntkr:::py_handles$native)
+})
+
+test_that("NA is found by the C pass anywhere in a large array", {
+  skip_if_no_cntkr()
+  d <- c(4, 8, 33, 65)
+  f <- activation_identity(op_input_variable(d[-1]))
+  for (i in c(1, 1000, prod(d))) {
+    v <- array(0, d)
+    v[i] <- NA
+    expect_value_error(func_eval(f, v), "`arguments` must not contain NA.")
+  }
+})
