@@ -33,7 +33,7 @@ class Function(Variable):
         self._forward = forward
         self._members = dict(members or {})
         self._plan = None
-        self._args = self._leaf_ids = None
+        self._args = self._arg_ids = self._leaf_ids = self._slots = self._steps = self._leaf_plan = None
 
     # ---- graph structure -------------------------------------------------------------
     @property
@@ -60,10 +60,20 @@ class Function(Variable):
                 else:
                     leaves.append(node)
             visit(self)
-            self._plan = (order, leaves)
-            # per-call lookups, cached with the plan (eval/grad overhead)
+            # per-call lookups, cached with the plan (eval/grad overhead): every node's value
+            # lives in a list slot (leaves first, then functions in evaluation order, so this
+            # Function's own value is the last); each step reads its inputs' slots
+            slots = {id(v): i for i, v in enumerate(leaves)}
+            steps = []
+            for node in order:
+                steps.append((node._forward, tuple(slots[id(i)] for i in node.inputs)))
+                slots[id(node)] = len(slots)
+            self._slots, self._steps = slots, steps
+            self._leaf_plan = [(v, v.is_input) for v in leaves]
             self._args = [v for v in leaves if v.is_input]
+            self._arg_ids = {id(v) for v in self._args}
             self._leaf_ids = {id(v) for v in leaves}
+            self._plan = (order, leaves)
         return self._plan
 
     @property
@@ -142,8 +152,9 @@ class Function(Variable):
             raise ValueError(f"arguments: no value given for input(s) "
                              f"{[m.name or m.uid for m in missing]}")
         feed = {}
+        arg_ids = self._arg_ids
         for var, value in arguments.items():
-            if not isinstance(var, Variable) or not var.is_input:
+            if id(var) not in arg_ids and (not isinstance(var, Variable) or not var.is_input):
                 raise TypeError(f"arguments: keys must be input variables, got {var!r}")
             feed[var] = _as_input_tensor(var, value, dev)
         if len(feed) == 1:
@@ -153,23 +164,29 @@ class Function(Variable):
             raise ValueError(f"arguments: the inputs have different batch sizes {sorted(batch)}")
         return feed
 
-    def _run(self, feed: dict, dev, leaves_override=None):
-        """Evaluate the graph; returns {id(node): tensor} for every node of it."""
-        order, leaves = self._topology()
-        values = {}
-        override = leaves_override or {}
-        for leaf in leaves:
-            key = id(leaf)
-            if key in override:
-                values[key] = override[key]
-            elif leaf.is_input:
-                values[key] = feed[leaf]
+    def _run(self, feed: dict, dev, leaves_override=None) -> list:
+        """Evaluate the graph; returns every node's value, by the slots of ``_slots``."""
+        self._topology()
+        values = []
+        append = values.append
+        for leaf, is_input in self._leaf_plan:
+            if leaves_override and id(leaf) in leaves_override:
+                append(leaves_override[id(leaf)])
+            elif is_input:
+                append(feed[leaf])
             else:
                 t = leaf.data()
-                values[key] = t if t.device == dev else t.to(dev)
-        for node in order:
-            values[id(node)] = node._forward(*[values[id(i)] for i in node.inputs])
+                append(t if t.device == dev else t.to(dev))
+        for forward, ins in self._steps:
+            append(forward(*[values[i] for i in ins]))
         return values
+
+    def _lookup(self, values: list, node, name):
+        """`node`'s value in `values` (from :meth:`_run`)."""
+        slot = self._slots.get(id(node))
+        if slot is None:
+            raise ValueError(f"{name}: {node!r} is not part of this Function's graph")
+        return values[slot]
 
     def eval(self, arguments=None, outputs=None, device=None, as_numpy=True):
         """Evaluate at `arguments` ({input: array}, or an array when there is one input).
@@ -186,9 +203,9 @@ class Function(Variable):
         finally:
             torch._C._set_grad_enabled(prev)
         if outputs is None:
-            return _export(values[id(self)], as_numpy)
+            return _export(values[-1], as_numpy)
         outs = _as_list(outputs, "outputs")
-        result = {o: _export(_lookup(values, o, "outputs"), as_numpy) for o in outs}
+        result = {o: _export(self._lookup(values, o, "outputs"), as_numpy) for o in outs}
         return next(iter(result.values())) if len(result) == 1 else result
 
     def forward(self, at, outputs=None, keep_for_backward=None, device=None, as_numpy=True):
@@ -198,7 +215,7 @@ class Function(Variable):
         feed = self._feed(at, dev)
         with torch.no_grad():
             values = self._run(feed, dev)
-        return None, {o: _export(_lookup(values, o, "outputs"), as_numpy) for o in outs}
+        return None, {o: _export(self._lookup(values, o, "outputs"), as_numpy) for o in outs}
 
     def grad(self, at, wrt=None, outputs=None, device=None, as_numpy=True, grad_root=None):
         """Gradient of the summed output (or of `grad_root`) at `at` w.r.t. `wrt`.
@@ -231,7 +248,7 @@ class Function(Variable):
         try:
             values = self._run(feed, dev, leaves_override=override)
             root = self if grad_root is None else grad_root
-            root_t = _lookup(values, root, "grad_root")
+            root_t = self._lookup(values, root, "grad_root")
             targets = [override[id(w)] for w in wrt]
             if root_t.requires_grad:
                 # d(sum)/d(output): ones, as a stride-0 view (no output-sized buffer; a
@@ -247,7 +264,7 @@ class Function(Variable):
             result = next(iter(result.values()))
         if not outs:
             return result
-        out_vals = {o: _export(_lookup(values, o, "outputs").detach(), as_numpy) for o in outs}
+        out_vals = {o: _export(self._lookup(values, o, "outputs").detach(), as_numpy) for o in outs}
         if len(out_vals) == 1:
             out_vals = next(iter(out_vals.values()))
         return result, out_vals
@@ -299,15 +316,11 @@ def _as_list(value, name):
     raise TypeError(f"{name} must be a Variable or a list of Variables, got {type(value).__name__}")
 
 
-def _lookup(values, node, name):
-    t = values.get(id(node))
-    if t is None:
-        raise ValueError(f"{name}: {node!r} is not part of this Function's graph")
-    return t
 
 
 def _export(t: torch.Tensor, as_numpy: bool):
-    t = t.detach()
+    if t.requires_grad:
+        t = t.detach()
     if not as_numpy:
         return t
     return t.numpy() if t.device.type == "cpu" else t.cpu().numpy()

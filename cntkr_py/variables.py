@@ -108,11 +108,8 @@ class Variable:
     def owner(self):
         return None
 
-    def __hash__(self):
-        return id(self)
-
-    def __eq__(self, other):
-        return self is other
+    # equality and hashing are object identity (Python's defaults, kept C-fast: Variables are
+    # dict keys on every eval/grad call)
 
     def __repr__(self):
         kind = type(self).__name__ if not self.is_input else "Input"
