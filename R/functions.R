@@ -194,7 +194,8 @@ as_variable_list <- function(x, arg) {
   unname(x)
 }
 
-# One result the bridge described (cntkr_py._r_bridge.to_r) -> a new R array.
+# What the bridge described (cntkr_py._r_bridge.to_r) -> a new R array, or a
+# list of them.
 native_array <- function(spec) {
   .Call(cntkr_from_c, as.double(spec))
 }
@@ -206,9 +207,6 @@ from_bridge <- function(result, as_matrix) {
     result <- py_to_r(result)
     if (!isTRUE(py_handles$native)) {
       return(result)
-    }
-    if (is.list(result)) {
-      return(lapply(result, native_array))
     }
     return(native_array(result))
   }

@@ -37,6 +37,9 @@ _TORCH = {_F32: torch.float32, _F64: torch.float64}
 #: from this many elements on, reorder with torch (multi-threaded, blocked) instead of NumPy;
 #: below it the few microseconds of torch's per-op overhead cost more than they save
 _TORCH_MIN = 16384
+#: the same for the R package's C pass (src/layout.c): below it, ctypes' per-call argument
+#: conversions cost more than NumPy's copy
+_NATIVE_MIN = 2048
 
 # torch.from_numpy warns once per process about read-only arrays (R's memory is read-only to
 # Python, and only read here): let that one warning pass here, silently.
@@ -109,7 +112,7 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
     """
     dtype = np.dtype(dtype)
     if isinstance(value, np.ndarray) and value.dtype == _F64 and value.flags.f_contiguous \
-            and value.ndim > 0 and (_r_to_c is not None or value.size >= _TORCH_MIN):
+            and value.ndim > 0 and value.size >= (_NATIVE_MIN if _r_to_c else _TORCH_MIN):
         out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
         if _r_to_c is not None and value.ndim <= 32:
             dims = np.array(value.shape, dtype=np.int64)
@@ -141,17 +144,24 @@ def to_r(t):
     threads, *shape]`` describing a C-order float32/float64 CPU buffer, which stays alive in
     ``_pinned`` until the next eval/grad call; R's ``cntkr_from_c`` copies it into a new R array.
     Otherwise an F-ordered float64 array (for reticulate, whose own cast is then a plain copy).
+    Several results (:func:`_to_r_all`) go as one vector ``[-1, count, length_1, *description_1,
+    ...]``, which ``cntkr_from_c`` turns into an R list.
     """
     if _r_to_c is not None and isinstance(t, torch.Tensor):
-        t = t.detach()
-        if t.device.type != "cpu":
+        if t.requires_grad:
+            t = t.detach()
+        if not t.is_cpu:
             t = t.cpu()
-        if t.dtype not in (torch.float32, torch.float64):
-            t = t.to(torch.float64)
+        is_f64 = t.dtype == torch.float64
+        if not is_f64 and t.dtype != torch.float32:
+            t, is_f64 = t.to(torch.float64), True
         t = t.contiguous()
         _pinned.append(t)
-        return np.array([t.data_ptr(), t.dtype == torch.float64, torch.get_num_threads(),
-                         *t.shape], dtype=np.float64)
+        return np.array([t.data_ptr(), is_f64, torch.get_num_threads(), *t.shape], dtype=_F64)
+    return _to_r_fallback(t)
+
+
+def _to_r_fallback(t):
     if isinstance(t, torch.Tensor):
         t = t.detach()
         if t.device.type != "cpu":
@@ -193,6 +203,13 @@ def _to_r_all(values, keys, as_matrix):
     conv = to_r if as_matrix else (lambda v: v)
     if isinstance(values, dict):
         keys = list(values) if keys is None else keys
+        if as_matrix and _r_to_c is not None:  # one description of them all (see to_r)
+            flat = [-1.0, float(len(keys))]
+            for k in keys:
+                d = to_r(values[k])
+                flat.append(float(len(d)))
+                flat.extend(d.tolist())
+            return np.array(flat, dtype=_F64)
         return [conv(values[k]) for k in keys]
     return conv(values)
 

@@ -157,22 +157,20 @@ int cntkr_r_to_c(const double *src, void *dst, int dst_is_f64, int r, const int6
 }
 
 /*
- * spec: c(address, is_f64, nthreads, d0, ..., dk): a C-order float32 (is_f64 = 0) or float64
- * buffer of shape (d0, ..., dk) at `address` -> an R double array with dim c(d0, ..., dk)
- * (dim 1 for a 0-d buffer, as reticulate does).
+ * One description d[0..len-1] = (address, is_f64, nthreads, d0, ..., dk): a C-order float32
+ * (is_f64 = 0) or float64 buffer of shape (d0, ..., dk) at `address` -> an R double array with
+ * dim c(d0, ..., dk) (dim 1 for a 0-d buffer, as reticulate does).
  */
-SEXP cntkr_from_c(SEXP spec) {
-  if (TYPEOF(spec) != REALSXP || XLENGTH(spec) < 3 || XLENGTH(spec) > 3 + CNTKR_MAX_RANK)
-    Rf_error("cntkr_from_c: malformed array description");
-  const double *s = REAL(spec);
-  const void *src = (const void *)(uintptr_t)s[0];
-  const int is_f64 = s[1] != 0, nthreads = (int)s[2], r = (int)XLENGTH(spec) - 3;
+static SEXP array_from_description(const double *d, R_xlen_t len) {
+  if (len < 3 || len > 3 + CNTKR_MAX_RANK) Rf_error("cntkr_from_c: malformed array description");
+  const void *src = (const void *)(uintptr_t)d[0];
+  const int is_f64 = d[1] != 0, nthreads = (int)d[2], r = (int)len - 3;
   int64_t a[CNTKR_MAX_RANK], n = 1;
   SEXP dim = PROTECT(Rf_allocVector(INTSXP, r > 0 ? r : 1));
   if (r == 0) INTEGER(dim)[0] = 1;
   for (int j = 0; j < r; j++) {
-    if (!(s[3 + j] >= 0 && s[3 + j] <= INT_MAX)) Rf_error("cntkr_from_c: bad dimension");
-    a[j] = (int64_t)s[3 + j];
+    if (!(d[3 + j] >= 0 && d[3 + j] <= INT_MAX)) Rf_error("cntkr_from_c: bad dimension");
+    a[j] = (int64_t)d[3 + j];
     INTEGER(dim)[j] = (int)a[j];
     n *= a[j];
   }
@@ -182,6 +180,30 @@ SEXP cntkr_from_c(SEXP spec) {
                             : reverse_f2d((const float *)src, REAL(out), r, a, nthreads, 0);
   if (status < 0) Rf_error("cntkr_from_c: out of memory");
   UNPROTECT(2);
+  return out;
+}
+
+/*
+ * spec: one description (above) -> an R array; or c(-1, count, len_1, description_1, len_2,
+ * description_2, ...) -> a list of `count` R arrays.
+ */
+SEXP cntkr_from_c(SEXP spec) {
+  if (TYPEOF(spec) != REALSXP) Rf_error("cntkr_from_c: malformed array description");
+  const double *s = REAL(spec);
+  const R_xlen_t n = XLENGTH(spec);
+  if (n < 2 || s[0] >= 0) return array_from_description(s, n);
+  const int count = (int)s[1];
+  if (count < 0) Rf_error("cntkr_from_c: malformed array description");
+  SEXP out = PROTECT(Rf_allocVector(VECSXP, count));
+  R_xlen_t pos = 2;
+  for (int i = 0; i < count; i++) {
+    if (pos >= n) Rf_error("cntkr_from_c: malformed array description");
+    const R_xlen_t len = (R_xlen_t)s[pos];
+    if (len < 0 || pos + 1 + len > n) Rf_error("cntkr_from_c: malformed array description");
+    SET_VECTOR_ELT(out, i, array_from_description(s + pos + 1, len));
+    pos += 1 + len;
+  }
+  UNPROTECT(1);
   return out;
 }
 

@@ -116,3 +116,23 @@ test_that("NA is found by the C pass anywhere in a large array", {
     expect_value_error(func_eval(f, v), "`arguments` must not contain NA.")
   }
 })
+
+test_that("several results come back as one list, alike on both layout paths", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(3, 4, 5), dtype = "float64", needs_gradient = TRUE)
+  h <- op_relu(x)
+  f <- op_tanh(h)
+  set.seed(3)
+  v <- array(rnorm(2 * 3 * 4 * 5), c(2, 3, 4, 5))
+  run <- function() {
+    list(
+      eval = func_eval(f, v, outputs = list(h, f)),
+      grad = func_grad(f, v, wrt = list(x), outputs = list(h, f))
+    )
+  }
+  native <- run()
+  expect_equal(native$eval, list(pmax(v, 0), tanh(pmax(v, 0))), tolerance = 1e-15)
+  expect_equal(native$grad$gradients, (1 - tanh(pmax(v, 0))^2) * (v > 0), tolerance = 1e-12)
+  expect_identical(native$grad$outputs, native$eval)
+  expect_identical(with_python_layout(run()), native)
+})
