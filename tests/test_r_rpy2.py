@@ -73,14 +73,11 @@ local({
 
 @pytest.fixture(scope="module")
 def run_case():
-    """The R driver, with cntkr loaded from this checkout."""
-    ro.r(f"""
-      if (requireNamespace("pkgload", quietly = TRUE)) {{
-        pkgload::load_all({str(ROOT)!r}, export_all = FALSE, helpers = FALSE, quiet = TRUE)
-      }} else {{
-        library(cntkr)
-      }}
-    """)
+    """The R driver, with cntkr as installed from this checkout into .Rlib (tools/setup_r.sh
+    reinstalls it whenever its sources change; it has C code, so it is not loaded from source)."""
+    ro.r("suppressPackageStartupMessages(library(cntkr))")
+    installed = pathlib.Path(str(ro.r("find.package('cntkr')")[0])).resolve()
+    assert installed == (RLIB / "cntkr").resolve(), installed
     assert bool(ro.r("cntkr::is_cntkr_available()")[0]), "cntkr_py is not importable from R"
     # reticulate must have attached to this interpreter, not started another one
     r_python = str(ro.r("reticulate::py_config()$python")[0])
