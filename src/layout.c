@@ -38,13 +38,18 @@
 #define CNTKR_MAX_RANK 32
 /* below this many values, one thread (starting threads costs more than it saves) */
 #define PARALLEL_MIN 32768
+/* the run (dst-contiguous axes walked as one) is made at least this long when it can be: every
+ * dst row is then written sequentially over consecutive tiles, which keeps the hardware
+ * prefetchers streaming when the arrays do not fit in cache (measured: (64, 64, 16, 16) from R
+ * 1.9 -> 1.05 ms; 5-20% slower on arrays that fit in cache) */
+#define RUN_MIN 256
 
 /*
  * dst = src with its axes reversed: src is C-order of shape a[0..r-1], dst C-order of shape
  * a[r-1..0]; returns 1 if a value is NaN (checked only with `check`), else 0.
  *
  * dst is contiguous along src's first axes (the "run": axis 0, merged with axes 1, 2, ... while
- * shorter than a cache line, offsets in `run`), src along its last axis. Tiles of one cache
+ * shorter than RUN_MIN, src offsets in `run`), src along its last axis. Tiles of one cache
  * line of each (TI values of dst by TK values of src) go through a small buffer, so that every
  * line is read once and written once, whole: writing dst straight from strided reads let
  * lines 64 KB apart (one cache set) evict each other half-written, 2.5x slower. Work is split
@@ -75,7 +80,7 @@
     for (int j = 1; j < r; j++) ds[j] = ds[j - 1] * a[j - 1];                                  \
     int p = 1;                                                                                 \
     int64_t len = a[0];                                                                        \
-    while (len < TI && p < r - 1) len *= a[p++];                                               \
+    while (len < RUN_MIN && p < r - 1) len *= a[p++];                                               \
     int64_t *run = (int64_t *)malloc(sizeof(int64_t) * len);                                   \
     if (run == NULL) return -2;                                                                \
     for (int64_t q = 0; q < len; q++) {                                                        \
