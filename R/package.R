@@ -51,6 +51,19 @@ cntkr_envname <- "r-cntkr"
   )
 }
 
+.onUnload <- function(libpath) {
+  # The bridge calls this package's shared library through ctypes (src/layout.c): tell it to
+  # stop before R unloads the library, so a later call cannot jump into unmapped code.
+  module <- py_handles$bridge_module
+  if (!is.null(module)) {
+    try(reticulate::py_call(reticulate::py_get_attr(module, "use_native"), NULL), silent = TRUE)
+    py_handles$bridge <- NULL
+    py_handles$bridge_module <- NULL
+    py_handles$native <- FALSE
+  }
+  library.dynam.unload("cntkr", libpath)
+}
+
 # Makes torch use the BLAS it ships with (MKL) in this R process, before torch
 # is first imported. R loads its own BLAS (on Debian the reference libblas) at
 # startup, so its `sgemm_` comes first in the process's global symbol scope and

@@ -136,3 +136,24 @@ test_that("several results come back as one list, alike on both layout paths", {
   expect_identical(native$grad$outputs, native$eval)
   expect_identical(with_python_layout(run()), native)
 })
+
+test_that("unloading the package stops the bridge from calling its library", {
+  skip_if_no_cntkr()
+  # in a fresh R: load, use, unload, then use the bridge from Python directly
+  script <- tempfile(fileext = ".R")
+  writeLines(c(
+    "suppressPackageStartupMessages(library(cntkr))",
+    "x <- op_input_variable(c(2, 3))",
+    "v <- array(1:12 / 4, c(2, 2, 3))",
+    "stopifnot(identical(func_eval(op_relu(x), v), v))",
+    "f <- op_relu(x)",
+    "bridge <- reticulate::import('cntkr_py._r_bridge')",
+    "unloadNamespace('cntkr')",
+    "stopifnot(is.null(bridge$`_r_to_c`))",
+    "big <- array(1:4800 / 4, c(4, 40, 30))  # past the size where the C pass would be used",
+    "stopifnot(identical(bridge$from_r(big), big))",
+    "cat('unloaded fine\\n')"
+  ), script)
+  out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
+  expect_true(any(grepl("unloaded fine", out)), info = paste(out, collapse = "\n"))
+})
