@@ -86,6 +86,41 @@ if 'torch' not in sys.modules and hasattr(os, 'RTLD_DEEPBIND'):
   invisible()
 }
 
+#' Keep large arrays' memory in R's heap (Linux, opt-in)
+#'
+#' Every [func_eval()] and [func_grad()] result is a new R array. With glibc's
+#' default settings a large new R vector mostly lands on fresh pages (R's
+#' garbage collector frees in bulk and glibc then returns the heap top to the
+#' system), so each call pays a page fault per 4 KB of result: for a 4 MB
+#' result ~1000 faults, 1-5 ms on a virtual machine, which Python does not
+#' pay. `tune_allocator()` makes glibc serve blocks up to `mmap_threshold`
+#' bytes from the heap and keep up to `trim_threshold` bytes of free heap
+#' instead of returning them. It changes how the whole R session gives
+#' memory back to the system, so cntkr never does it by itself; the same
+#' settings can be given before R starts, as the environment variables
+#' `MALLOC_MMAP_THRESHOLD_` and `MALLOC_TRIM_THRESHOLD_`.
+#'
+#' @param mmap_threshold Bytes; blocks up to this size come from the heap.
+#'   At most 32 MiB (glibc's limit).
+#' @param trim_threshold Bytes of free memory at the top of the heap that
+#'   glibc keeps rather than returns to the system.
+#' @return `TRUE` when glibc took both settings, `FALSE` on other systems
+#'   (invisibly).
+#' @examples
+#' \dontrun{
+#' tune_allocator()  # 32 MiB, 128 MiB
+#' }
+#' @export
+tune_allocator <- function(mmap_threshold = 32 * 1024^2, trim_threshold = 128 * 1024^2) {
+  mmap_threshold <- as_integer(mmap_threshold, "mmap_threshold", minimum = 0)
+  trim_threshold <- as_integer(trim_threshold, "trim_threshold", minimum = 0)
+  if (mmap_threshold > 32 * 1024^2) {
+    value_error("`mmap_threshold` must be at most 32 MiB (33554432 bytes, glibc's limit), not ",
+                mmap_threshold, ".")
+  }
+  invisible(.Call(cntkr_tune_malloc, mmap_threshold, trim_threshold))
+}
+
 #' Is the Python side of cntkr available?
 #'
 #' Checks, without an error, whether the Python package `cntkr_py` (and so

@@ -10,6 +10,8 @@ suppressPackageStartupMessages({
   library(cntkr)
   library(jsonlite)
 })
+# the "R_alloc" worker: glibc keeps large blocks in R's heap (see ?tune_allocator)
+if (nzchar(Sys.getenv("CNTKR_BENCH_TUNE_ALLOCATOR"))) stopifnot(isTRUE(tune_allocator()))
 
 build <- function(case) {
   x <- op_input_variable(unlist(case$input_shape), needs_gradient = TRUE)

@@ -155,8 +155,9 @@ def cntk_worker():
     return Worker("cntk", [str(CNTK_RUNNER), str(BENCH / "bench_cntk.py")]), None
 
 
-def r_worker():
-    """The cntkr-from-R worker, or (None, why) when R or the cntkr R package is missing."""
+def r_worker(tuned=False):
+    """The cntkr-from-R worker, or (None, why) when R or the cntkr R package is missing. `tuned`:
+    a second worker, "R_alloc", that calls cntkr::tune_allocator() first (opt-in for users)."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return None, "R skipped: Rscript not found (run tools/setup_r.sh)"
@@ -169,4 +170,6 @@ def r_worker():
                            capture_output=True, text=True, env={**os.environ, **env}, cwd=ROOT)
     if probe.stdout.strip() != "TRUE":
         return None, "R skipped: the cntkr R package (or jsonlite) is not installed (make setup-r)"
-    return Worker("R", [rscript, str(BENCH / "bench.R")], env), None
+    if tuned:
+        env["CNTKR_BENCH_TUNE_ALLOCATOR"] = "1"
+    return Worker("R_alloc" if tuned else "R", [rscript, str(BENCH / "bench.R")], env), None

@@ -20,6 +20,7 @@
  *                   reticulate shares with R (R double array -> new C-order float32/float64).
  *   cntkr_from_c()  .Call()ed by R/utils.R: a C-order float32/float64 buffer that the bridge
  *                   keeps alive -> a new R double array.
+ *   cntkr_tune_malloc()  .Call()ed by tune_allocator() (R/package.R), opt-in.
  */
 #include <limits.h>
 #include <math.h>
@@ -33,6 +34,9 @@
 
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#ifdef __GLIBC__
+#include <malloc.h>
 #endif
 
 #define CNTKR_MAX_RANK 32
@@ -212,8 +216,28 @@ SEXP cntkr_from_c(SEXP spec) {
   return out;
 }
 
+/*
+ * glibc's malloc: large blocks from the heap up to `mmap_threshold` bytes, and up to
+ * `trim_threshold` bytes of free heap top kept rather than returned to the system. R allocates
+ * every result anew; with glibc's defaults a large R vector mostly lands on fresh pages (R's GC
+ * frees in bulk, glibc trims the heap back), so each call pays a page fault per 4 KB. TRUE when
+ * both settings took (glibc), FALSE elsewhere or when glibc refused a value.
+ */
+SEXP cntkr_tune_malloc(SEXP mmap_threshold, SEXP trim_threshold) {
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+  const int ok = mallopt(M_MMAP_THRESHOLD, Rf_asInteger(mmap_threshold)) == 1 &&
+                 mallopt(M_TRIM_THRESHOLD, Rf_asInteger(trim_threshold)) == 1;
+  return Rf_ScalarLogical(ok);
+#else
+  (void)mmap_threshold;
+  (void)trim_threshold;
+  return Rf_ScalarLogical(0);
+#endif
+}
+
 static const R_CallMethodDef call_methods[] = {
     {"cntkr_from_c", (DL_FUNC)&cntkr_from_c, 1},
+    {"cntkr_tune_malloc", (DL_FUNC)&cntkr_tune_malloc, 2},
     {NULL, NULL, 0}};
 
 void R_init_cntkr(DllInfo *dll) {

@@ -157,3 +157,32 @@ test_that("unloading the package stops the bridge from calling its library", {
   out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
   expect_true(any(grepl("unloaded fine", out)), info = paste(out, collapse = "\n"))
 })
+
+test_that("tune_allocator() keeps large results off fresh pages (Linux), checks its arguments", {
+  skip_if_not(file.exists("/proc/self/stat"), "needs Linux's /proc to count page faults")
+  # in fresh R processes: the setting is process-wide
+  script <- tempfile(fileext = ".R")
+  writeLines(c(
+    "tune <- commandArgs(TRUE)[[1]] == 'tune'",
+    "if (tune) stopifnot(isTRUE(cntkr::tune_allocator()))",
+    "faults <- function() as.numeric(strsplit(readLines('/proc/self/stat'), ' ')[[1]][10])",
+    "v <- runif(524288)  # 4 MB",
+    "for (i in 1:20) w <- v * 2",
+    "f0 <- faults(); for (i in 1:50) w <- v * 2; f1 <- faults()",
+    "cat('faults per 4 MB result:', (f1 - f0) / 50, '\\n')"
+  ), script)
+  rscript <- file.path(R.home("bin"), "Rscript")
+  per_call <- function(mode) {
+    out <- system2(rscript, c(script, mode), stdout = TRUE, stderr = TRUE)
+    line <- grep("faults per 4 MB result", out, value = TRUE)
+    expect_length(line, 1)
+    as.numeric(sub(".*: ", "", line))
+  }
+  untuned <- per_call("default")
+  tuned <- per_call("tune")
+  expect_lt(tuned, 5)
+  expect_lte(tuned, untuned)
+  expect_value_error(tune_allocator(64 * 1024^2), "`mmap_threshold` must be at most 32 MiB")
+  expect_value_error(tune_allocator(-1), "`mmap_threshold` must be whole numbers >= 0")
+  expect_value_error(tune_allocator(trim_threshold = "a"), "`trim_threshold` must be whole numbers")
+})
