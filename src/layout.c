@@ -48,6 +48,24 @@
  * 1.9 -> 1.05 ms; 5-20% slower on arrays that fit in cache) */
 #define RUN_MIN 256
 
+/* one tile of NI x NK values, src rows -> buf -> dst rows (see reverse_* below) */
+#define COPY_TILE(TS, TD, NI, NK)                                                              \
+  do {                                                                                         \
+    for (int64_t i = 0; i < (NI); i++) {                                                       \
+      const TS *row = src + so + run[i0 + i] + k0;                                             \
+      for (int64_t k = 0; k < (NK); k++) buf[k][i] = (TD)row[k];                               \
+    }                                                                                          \
+    for (int64_t k = 0; k < (NK); k++) {                                                       \
+      TD *out = dst + dof + (k0 + k) * dl + i0;                                                \
+      int b = 0;                                                                               \
+      for (int64_t i = 0; i < (NI); i++) {                                                     \
+        out[i] = buf[k][i];                                                                    \
+        b |= buf[k][i] != buf[k][i];                                                           \
+      }                                                                                        \
+      bad |= b;                                                                                \
+    }                                                                                          \
+  } while (0)
+
 /*
  * dst = src with its axes reversed: src is C-order of shape a[0..r-1], dst C-order of shape
  * a[r-1..0]; returns 1 if a value is NaN (checked only with `check`), else 0.
@@ -111,35 +129,10 @@
       TD buf[TK][TI];                                                                          \
       for (int64_t k0 = 0; k0 < nl; k0 += TK) {                                                \
         const int64_t nk = nl - k0 < TK ? nl - k0 : TK;                                        \
-        if (ni == TI && nk == TK) { /* whole tile: constant bounds, unrolled */               \
-          for (int i = 0; i < TI; i++) {                                                       \
-            const TS *row = src + so + run[i0 + i] + k0;                                       \
-            for (int k = 0; k < TK; k++) buf[k][i] = (TD)row[k];                               \
-          }                                                                                    \
-          for (int k = 0; k < TK; k++) {                                                       \
-            TD *out = dst + dof + (k0 + k) * dl + i0;                                          \
-            int b = 0;                                                                         \
-            for (int i = 0; i < TI; i++) {                                                     \
-              out[i] = buf[k][i];                                                              \
-              b |= buf[k][i] != buf[k][i];                                                     \
-            }                                                                                  \
-            bad |= b;                                                                          \
-          }                                                                                    \
-          continue;                                                                            \
-        }                                                                                      \
-        for (int64_t i = 0; i < ni; i++) {                                                     \
-          const TS *row = src + so + run[i0 + i] + k0;                                         \
-          for (int64_t k = 0; k < nk; k++) buf[k][i] = (TD)row[k];                             \
-        }                                                                                      \
-        for (int64_t k = 0; k < nk; k++) {                                                     \
-          TD *out = dst + dof + (k0 + k) * dl + i0;                                            \
-          int b = 0;                                                                           \
-          for (int64_t i = 0; i < ni; i++) {                                                   \
-            out[i] = buf[k][i];                                                                \
-            b |= buf[k][i] != buf[k][i];                                                       \
-          }                                                                                    \
-          bad |= b;                                                                            \
-        }                                                                                      \
+        if (ni == TI && nk == TK) /* whole tile: constant bounds, unrolled */                  \
+          COPY_TILE(TS, TD, TI, TK);                                                           \
+        else                                                                                   \
+          COPY_TILE(TS, TD, ni, nk);                                                           \
       }                                                                                        \
     }                                                                                          \
     free(run);                                                                                 \
