@@ -37,9 +37,6 @@ _TORCH = {_F32: torch.float32, _F64: torch.float64}
 #: from this many elements on, reorder with torch (multi-threaded, blocked) instead of NumPy;
 #: below it the few microseconds of torch's per-op overhead cost more than they save
 _TORCH_MIN = 16384
-#: the same for the R package's C pass (src/layout.c): below it, ctypes' per-call argument
-#: conversions cost more than NumPy's copy
-_NATIVE_MIN = 2048
 
 # torch.from_numpy warns once per process about read-only arrays (R's memory is read-only to
 # Python, and only read here): let that one warning pass here, silently.
@@ -53,6 +50,8 @@ with warnings.catch_warnings():
 
 #: ``cntkr_r_to_c`` of the R package's shared library (see :func:`use_native`), or None
 _r_to_c = None
+#: the dims argument of ``cntkr_r_to_c``, filled per call (its rank limit: CNTKR_MAX_RANK)
+_DIMS = (ctypes.c_int64 * 32)()
 #: results described to R by :func:`to_r`, kept alive until the next eval/grad call
 _pinned: list = []
 #: input buffers reused across calls, {(shape, dtype): array}, at most _SCRATCH_MAX of them
@@ -70,7 +69,7 @@ def use_native(path=None):
         return False
     fn = ctypes.CDLL(path).cntkr_r_to_c
     fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
-                   ctypes.c_void_p, ctypes.c_int]
+                   ctypes.POINTER(ctypes.c_int64), ctypes.c_int]
     fn.restype = ctypes.c_int
     _r_to_c = fn
     return True
@@ -111,23 +110,35 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
     :class:`RValueError` naming `arg`, as R's ``anyNA`` would.
     """
     dtype = np.dtype(dtype)
-    if isinstance(value, np.ndarray) and value.dtype == _F64 and value.flags.f_contiguous \
-            and value.ndim > 0 and value.size >= (_NATIVE_MIN if _r_to_c else _TORCH_MIN):
-        out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
-        if _r_to_c is not None and value.ndim <= 32:
-            dims = np.array(value.shape, dtype=np.int64)
-            bad = _r_to_c(value.ctypes.data, out.ctypes.data, dtype == _F64, value.ndim,
-                          dims.ctypes.data, torch.get_num_threads())
+    if _r_to_c is not None and isinstance(value, np.ndarray) and value.dtype == _F64 \
+            and value.flags.f_contiguous and 0 < value.ndim <= len(_DIMS):
+        # every size: small ones too, where NumPy's ufuncs (isnan, cast) next to torch's calls
+        # cost more than this one C call; pointers through torch (C-fast, unlike ndarray.ctypes)
+        shape = value.shape
+        if scratch:
+            out = _scratch_buffer(shape, dtype)
+            dst = torch.from_numpy(out)
         else:
-            # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
-            src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
-            t = torch.from_numpy(out)
-            t.copy_(src)
-            # a NaN makes the sum NaN (one vectorized pass); an inf - inf sum is checked exactly
-            bad = bool(torch.isnan(t.sum())) and bool(torch.isnan(t).any())
+            dst = torch.empty(shape, dtype=_TORCH[dtype])
+            out = dst.numpy()
+        for i, d in enumerate(shape):
+            _DIMS[i] = d
+        bad = _r_to_c(torch.from_numpy(value).data_ptr(), dst.data_ptr(), dtype == _F64,
+                      len(shape), _DIMS, torch.get_num_threads())
         if bad < 0:
             raise MemoryError("cntkr_r_to_c: out of memory")
         if bad:
+            raise RValueError(f"`{arg}` must not contain NA.")
+        return out
+    if isinstance(value, np.ndarray) and value.dtype == _F64 and value.flags.f_contiguous \
+            and value.ndim > 0 and value.size >= _TORCH_MIN:
+        out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
+        # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
+        src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
+        t = torch.from_numpy(out)
+        t.copy_(src)
+        # a NaN makes the sum NaN (one vectorized pass); an inf - inf sum is checked exactly
+        if torch.isnan(t.sum()) and torch.isnan(t).any():
             raise RValueError(f"`{arg}` must not contain NA.")
         return out
     src = np.asarray(value)
