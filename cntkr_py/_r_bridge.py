@@ -57,6 +57,7 @@ _pinned: list = []
 #: input buffers reused across calls, {(shape, dtype): array}, at most _SCRATCH_MAX of them
 _scratch: dict = {}
 _SCRATCH_MAX = 4
+_SCRATCH_MAX_BYTES = 64 * 2**20
 
 
 def use_native(path=None):
@@ -90,6 +91,8 @@ def _scratch_buffer(shape, dtype) -> np.ndarray:
     tensor, an output or R still does). A fresh buffer of a few MB costs page faults on every
     call in R's process (glibc's heap there is trimmed back after each large free), about as
     much as converting into it."""
+    if np.prod(shape, dtype=np.int64) * dtype.itemsize > _SCRATCH_MAX_BYTES:
+        return np.empty(shape, dtype=dtype)  # not kept: would hold that much memory between calls
     key = (shape, dtype)
     buf = _scratch.pop(key, None)
     # referenced here by `buf` and by getrefcount's argument only: nobody else holds it

@@ -107,3 +107,15 @@ def test_at_most_a_few_scratch_buffers(layout):
     for n in range(1, 10):
         bridge.eval(f, r_array((n, 100, 200)), None, None, True)
     assert len(bridge._scratch) == bridge._SCRATCH_MAX
+
+
+def test_huge_inputs_get_no_kept_buffer(layout, monkeypatch):
+    monkeypatch.setattr(bridge, "_SCRATCH_MAX_BYTES", 1000)  # 250 float32 values
+    f = C.identity(C.input_variable((100, 200)))
+    bridge.eval(f, r_array((1, 100, 200)), None, None, True)
+    assert bridge._scratch == {}
+    np.testing.assert_array_equal(bridge.from_r(r_array((1, 100, 200)), np.float32, "x", True),
+                                  r_array((1, 100, 200)).astype(np.float32))
+    if layout == "native":  # (the torch/NumPy path keeps buffers only from 16384 values on)
+        bridge.from_r(r_array((2, 5, 5)), np.float32, "x", True)
+        assert list(bridge._scratch) == [((2, 5, 5), np.dtype(np.float32))]
