@@ -113,8 +113,9 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
     :class:`RValueError` naming `arg`, as R's ``anyNA`` would.
     """
     dtype = np.dtype(dtype)
-    if _r_to_c is not None and isinstance(value, np.ndarray) and value.dtype == _F64 \
-            and value.flags.f_contiguous and 0 < value.ndim <= len(_DIMS):
+    r_array = isinstance(value, np.ndarray) and value.dtype == _F64 \
+        and value.flags.f_contiguous and value.ndim > 0
+    if _r_to_c is not None and r_array and value.ndim <= len(_DIMS):
         # every size: small ones too, where NumPy's ufuncs (isnan, cast) next to torch's calls
         # cost more than this one C call; pointers through torch (C-fast, unlike ndarray.ctypes)
         shape = value.shape
@@ -133,8 +134,7 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
         if bad:
             raise RValueError(f"`{arg}` must not contain NA.")
         return out
-    if isinstance(value, np.ndarray) and value.dtype == _F64 and value.flags.f_contiguous \
-            and value.ndim > 0 and value.size >= _TORCH_MIN:
+    if r_array and value.size >= _TORCH_MIN:
         out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
         # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
         src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
@@ -162,20 +162,7 @@ def to_r(t):
     ...]``, which ``cntkr_from_c`` turns into an R list.
     """
     if _r_to_c is not None and isinstance(t, torch.Tensor):
-        if t.requires_grad:
-            t = t.detach()
-        if not t.is_cpu:
-            t = t.cpu()
-        is_f64 = t.dtype == torch.float64
-        if not is_f64 and t.dtype != torch.float32:
-            t, is_f64 = t.to(torch.float64), True
-        t = t.contiguous()
-        _pinned.append(t)
-        return np.array([t.data_ptr(), is_f64, torch.get_num_threads(), *t.shape], dtype=_F64)
-    return _to_r_fallback(t)
-
-
-def _to_r_fallback(t):
+        return np.array(_describe(t), dtype=_F64)
     if isinstance(t, torch.Tensor):
         t = t.detach()
         if t.device.type != "cpu":
@@ -188,6 +175,21 @@ def _to_r_fallback(t):
             return f.numpy().T
         return t.numpy()
     return t
+
+
+def _describe(t: torch.Tensor) -> list:
+    """``[address, is_f64, threads, *shape]`` of `t` as a C-order float32/float64 CPU buffer,
+    which is kept alive in ``_pinned`` (see :func:`to_r`)."""
+    if t.requires_grad:
+        t = t.detach()
+    if not t.is_cpu:
+        t = t.cpu()
+    is_f64 = t.dtype == torch.float64
+    if not is_f64 and t.dtype != torch.float32:
+        t, is_f64 = t.to(torch.float64), True
+    t = t.contiguous()
+    _pinned.append(t)
+    return [float(t.data_ptr()), float(is_f64), float(torch.get_num_threads()), *t.shape]
 
 
 def _feed(f: Function, arguments, arg):
@@ -220,9 +222,9 @@ def _to_r_all(values, keys, as_matrix):
         if as_matrix and _r_to_c is not None:  # one description of them all (see to_r)
             flat = [-1.0, float(len(keys))]
             for k in keys:
-                d = to_r(values[k])
+                d = _describe(values[k])
                 flat.append(float(len(d)))
-                flat.extend(d.tolist())
+                flat.extend(d)
             return np.array(flat, dtype=_F64)
         return [conv(values[k]) for k in keys]
     return conv(values)

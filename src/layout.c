@@ -23,10 +23,8 @@
  *   cntkr_tune_malloc()  .Call()ed by tune_allocator() (R/package.R), opt-in.
  */
 #include <limits.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <R.h>
 #include <Rinternals.h>
