@@ -32,10 +32,15 @@ func_eval <- function(func, arguments = NULL, outputs = NULL, device = NULL,
                       as_matrix = TRUE) {
   check_function(func)
   as_matrix <- as_flag(as_matrix, "as_matrix")
-  result <- bridge_call(
-    "eval", func, function_arguments(func, arguments, "arguments"),
-    as_variable_list(outputs, "outputs"), device, as_matrix, "arguments"
-  )
+  arguments <- function_arguments(func, arguments, "arguments")
+  outputs <- as_variable_list(outputs, "outputs")
+  if (as_matrix) {
+    result <- direct_call("eval_c", func, arguments, outputs, device, "arguments")
+    if (!is.null(result)) {
+      return(result)
+    }
+  }
+  result <- bridge_call("eval", func, arguments, outputs, device, as_matrix, "arguments")
   from_bridge(result, as_matrix)
 }
 
@@ -78,9 +83,17 @@ func_grad <- function(func, at, wrt = NULL, outputs = NULL, device = NULL,
                       as_matrix = TRUE, grad_root = NULL) {
   check_function(func)
   as_matrix <- as_flag(as_matrix, "as_matrix")
+  at <- function_arguments(func, at, "at")
+  wrt <- as_variable_list(wrt, "wrt")
+  if (as_matrix && is.null(outputs)) {
+    result <- direct_call("grad_c", func, at, wrt, device, grad_root, "at")
+    if (!is.null(result)) {
+      return(result)
+    }
+  }
   result <- bridge_call(
-    "grad", func, function_arguments(func, at, "at"), as_variable_list(wrt, "wrt"),
-    as_variable_list(outputs, "outputs"), device, as_matrix, grad_root, "at"
+    "grad", func, at, wrt, as_variable_list(outputs, "outputs"), device, as_matrix,
+    grad_root, "at"
   )
   if (is.null(outputs)) {
     return(from_bridge(result, as_matrix))

@@ -60,6 +60,7 @@ cntkr_envname <- "r-cntkr"
     py_handles$bridge <- NULL
     py_handles$bridge_module <- NULL
     py_handles$native <- FALSE
+    py_handles$direct <- FALSE
   }
   library.dynam.unload("cntkr", libpath)
 }

@@ -238,8 +238,10 @@ as_numpy_array <- function(x, dtype = "float32", arg = deparse(substitute(x))) {
 # (src/layout.c, called through ctypes). Results come back as descriptions of
 # C-order buffers that the bridge keeps alive, and cntkr_from_c() (C, same
 # file) fills the R array from them in one pass; reticulate's own conversion
-# copies twice. Only doubles share memory, so integers and logicals (and
-# their NA) become doubles first.
+# copies twice. func_eval() and func_grad() make their call from C
+# (direct_call(), src/pycall.c), which hands R's memory over without
+# reticulate. Only doubles share memory, so integers and logicals (and their
+# NA) become doubles first.
 r_value <- function(x) {
   if ((is.integer(x) || is.logical(x)) && !is.object(x)) {
     storage.mode(x) <- "double"
@@ -256,6 +258,10 @@ bridge_function <- function(name) {
     if (is.null(py_handles$bridge)) {
       module <- reticulate::import("cntkr_py._r_bridge", convert = FALSE)
       py_handles$native <- use_native_layout(module)
+      py_handles$direct <- isTRUE(py_handles$native) && isTRUE(tryCatch(
+        .Call(cntkr_py_init, reticulate::py_get_attr(module, "RArray")),
+        error = function(e) FALSE
+      ))
       py_handles$bridge <- list()
       py_handles$bridge_module <- module
     }
@@ -276,6 +282,23 @@ use_native_layout <- function(module) {
     py_to_r(reticulate::py_call(reticulate::py_get_attr(module, "use_native"), dll[["path"]])),
     error = function(e) FALSE
   ))
+}
+
+# Calls bridge function `name` (eval_c, grad_c) straight from C (src/pycall.c),
+# without reticulate's per-call work: R arrays are read in place, results come
+# back as R arrays. NULL when that path is off (no C layout kernels in use) or
+# could not make the call (an argument of another kind, or a Python exception):
+# the caller then goes through bridge_call(), which reports errors as usual.
+direct_call <- function(name, ...) {
+  fn <- bridge_function(name)
+  if (!isTRUE(py_handles$native) || !isTRUE(py_handles$direct)) {
+    return(NULL)
+  }
+  result <- .Call(cntkr_py_call, fn, list(...))
+  if (is.character(result)) {
+    value_error(result)
+  }
+  result
 }
 
 # Calls bridge function `name` with positional arguments. Bad input found in

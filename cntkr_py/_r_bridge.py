@@ -16,10 +16,18 @@ go back as *descriptions* (:func:`to_r`: address, dtype, shape of a C-order buff
 reticulate's NumPy -> R conversion copies twice (a NumPy cast, then a loop). Without the R
 package's library (the bridge used from Python, or the library missing), the same conversions
 run on torch and NumPy.
+
+Calls. ``func_eval``/``func_grad`` call :func:`eval_c`/:func:`grad_c` straight from the R
+package's C code (``src/pycall.c``) rather than through reticulate's ``py_call`` (tens of
+microseconds a call): R arrays arrive as :class:`RArray` (address and dims of R's memory, read
+in place by :func:`from_r`), results leave as a tuple (the description above), bad R input as
+its message. Everything else (``as_matrix = FALSE``, ``outputs`` with gradients, the bridge
+without the R library) goes through :func:`eval`/:func:`grad` and reticulate.
 """
 from __future__ import annotations
 
 import ctypes
+import math
 import sys
 import warnings
 
@@ -28,7 +36,8 @@ import torch
 
 from .functions import Function
 
-__all__ = ["RValueError", "from_r", "to_r", "eval", "grad", "from_r_value", "use_native"]
+__all__ = ["RValueError", "RArray", "from_r", "to_r", "eval", "grad", "eval_c", "grad_c",
+           "from_r_value", "use_native"]
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
@@ -80,6 +89,28 @@ class RValueError(ValueError):
     """Bad input found in Python whose message is for the R user (names the R argument)."""
 
 
+class RArray:
+    """An R double array handed over by the R package's C code (``src/pycall.c``) for the
+    duration of one call: the address of its values and ``dim(x)`` (R's order; ``()`` for a
+    single number without dim). :func:`from_r` reads it in place, as it reads the NumPy view
+    that reticulate makes of an R array."""
+    __slots__ = ("address", "shape")
+
+    def __init__(self, address, shape):
+        self.address = address
+        self.shape = shape
+
+    def as_numpy(self) -> np.ndarray:
+        """A read-only NumPy view of the R memory (Fortran order), valid during the call."""
+        n = math.prod(self.shape)
+        if n == 0:
+            return np.zeros(self.shape, dtype=_F64, order="F")
+        a = np.ctypeslib.as_array((ctypes.c_double * n).from_address(self.address))
+        a = a.reshape(self.shape, order="F")
+        a.flags.writeable = False
+        return a
+
+
 def _dtype_of(var) -> np.dtype:
     """float64 for float64 inputs, else float32 (what R sends an input of `var`)."""
     return _F64 if getattr(var, "dtype", None) == _F64 else _F32
@@ -91,7 +122,7 @@ def _scratch_buffer(shape, dtype) -> np.ndarray:
     tensor, an output or R still does). A fresh buffer of a few MB costs page faults on every
     call in R's process (glibc's heap there is trimmed back after each large free), about as
     much as converting into it."""
-    if np.prod(shape, dtype=np.int64) * dtype.itemsize > _SCRATCH_MAX_BYTES:
+    if math.prod(shape) * dtype.itemsize > _SCRATCH_MAX_BYTES:
         return np.empty(shape, dtype=dtype)  # not kept: would hold that much memory between calls
     key = (shape, dtype)
     buf = _scratch.pop(key, None)
@@ -113,9 +144,15 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
     :class:`RValueError` naming `arg`, as R's ``anyNA`` would.
     """
     dtype = np.dtype(dtype)
-    r_array = isinstance(value, np.ndarray) and value.dtype == _F64 \
+    if isinstance(value, RArray):
+        native = _r_to_c is not None and 0 < len(value.shape) <= len(_DIMS)
+        if not native:
+            value = value.as_numpy()
+    else:
+        native = False
+    r_array = native or isinstance(value, np.ndarray) and value.dtype == _F64 \
         and value.flags.f_contiguous and value.ndim > 0
-    if _r_to_c is not None and r_array and value.ndim <= len(_DIMS):
+    if _r_to_c is not None and r_array and len(value.shape) <= len(_DIMS):
         # every size: small ones too, where NumPy's ufuncs (isnan, cast) next to torch's calls
         # cost more than this one C call; pointers through torch (C-fast, unlike ndarray.ctypes)
         shape = value.shape
@@ -127,8 +164,9 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
             out = dst.numpy()
         for i, d in enumerate(shape):
             _DIMS[i] = d
-        bad = _r_to_c(torch.from_numpy(value).data_ptr(), dst.data_ptr(), dtype == _F64,
-                      len(shape), _DIMS, torch.get_num_threads())
+        src = value.address if native else torch.from_numpy(value).data_ptr()
+        bad = _r_to_c(src, dst.data_ptr(), dtype == _F64, len(shape), _DIMS,
+                      torch.get_num_threads())
         if bad < 0:
             raise MemoryError("cntkr_r_to_c: out of memory")
         if bad:
@@ -189,7 +227,7 @@ def _describe(t: torch.Tensor) -> list:
         t, is_f64 = t.to(torch.float64), True
     t = t.contiguous()
     _pinned.append(t)
-    return [float(t.data_ptr()), float(is_f64), float(torch.get_num_threads()), *t.shape]
+    return [float(t.data_ptr()), float(is_f64), float(torch.get_num_threads()), *map(float, t.shape)]
 
 
 def _feed(f: Function, arguments, arg):
@@ -207,25 +245,35 @@ def _feed(f: Function, arguments, arg):
 
 
 def _convert(var, value, arg):
-    if isinstance(value, np.ndarray) and not value.flags.writeable and value.dtype == _F64:
+    if isinstance(value, RArray) or isinstance(value, np.ndarray) and \
+            not value.flags.writeable and value.dtype == _F64:
         return from_r(value, _dtype_of(var), arg, True)  # an R double array
     if isinstance(value, (list, float, int)):
         return from_r(value, _dtype_of(var), arg)  # an R vector without dim
     return value  # a value already converted (dict()), or anything else: Python checks it
 
 
+def _descriptions(values, keys) -> list:
+    """A dict {key: tensor} as one description of them all, in `keys`' order (see
+    :func:`to_r`); one tensor as its description."""
+    if not isinstance(values, dict):
+        return _describe(values)
+    keys = list(values) if keys is None else keys
+    flat = [-1.0, float(len(keys))]
+    for k in keys:
+        d = _describe(values[k])
+        flat.append(float(len(d)))
+        flat.extend(d)
+    return flat
+
+
 def _to_r_all(values, keys, as_matrix):
     """A dict {key: tensor} (or one tensor) as a list in `keys`' order (or one value)."""
+    if as_matrix and _r_to_c is not None:
+        return np.array(_descriptions(values, keys), dtype=_F64)
     conv = to_r if as_matrix else (lambda v: v)
     if isinstance(values, dict):
         keys = list(values) if keys is None else keys
-        if as_matrix and _r_to_c is not None:  # one description of them all (see to_r)
-            flat = [-1.0, float(len(keys))]
-            for k in keys:
-                d = _describe(values[k])
-                flat.append(float(len(d)))
-                flat.extend(d)
-            return np.array(flat, dtype=_F64)
         return [conv(values[k]) for k in keys]
     return conv(values)
 
@@ -263,8 +311,37 @@ def _grad(f: Function, at=None, wrt=None, outputs=None, device=None, as_matrix=T
     return [_to_r_all(grads, wrt, as_matrix), _to_r_all(outs, outputs, as_matrix)]
 
 
+def _eval_c(f: Function, arguments=None, outputs=None, device=None, arg="arguments"):
+    """:func:`_eval` for the R package's C caller (``src/pycall.c``): R arrays come as
+    :class:`RArray`, the result goes back as a tuple (one description, see :func:`to_r`), bad
+    R input as its message (a str)."""
+    _pinned.clear()
+    values = f.eval(_feed(f, arguments, arg), outputs, device, as_numpy=False)
+    return tuple(_descriptions(values, outputs))
+
+
+def _grad_c(f: Function, at=None, wrt=None, device=None, grad_root=None, arg="at"):
+    """:func:`_grad` for the C caller, as :func:`_eval_c` (no `outputs`)."""
+    _pinned.clear()
+    result = f.grad(_feed(f, at, arg), wrt, None, device, as_numpy=False, grad_root=grad_root)
+    return tuple(_descriptions(result, wrt))
+
+
+def _message_on_errors(fn):
+    """Bad R input comes back as its message (a str), for the C caller."""
+    def entry(*args):
+        try:
+            return fn(*args)
+        except RValueError as e:
+            return str(e.args[0])
+    entry.__name__, entry.__doc__ = fn.__name__, fn.__doc__
+    return entry
+
+
 eval = _returning_errors(_eval)
 grad = _returning_errors(_grad)
+eval_c = _message_on_errors(_eval_c)
+grad_c = _message_on_errors(_grad_c)
 
 #: :func:`from_r` for R (``as_numpy_array()``), returning an RValueError instead of raising it
 from_r_value = _returning_errors(from_r)

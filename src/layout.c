@@ -19,16 +19,15 @@
  *   cntkr_r_to_c()  plain C, called by cntkr_py/_r_bridge.py through ctypes on the memory that
  *                   reticulate shares with R (R double array -> new C-order float32/float64).
  *   cntkr_from_c()  .Call()ed by R/utils.R: a C-order float32/float64 buffer that the bridge
- *                   keeps alive -> a new R double array.
+ *                   keeps alive -> a new R double array (cntkr_from_description(), also used
+ *                   by pycall.c).
  *   cntkr_tune_malloc()  .Call()ed by tune_allocator() (R/package.R), opt-in.
  */
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-#include <R.h>
-#include <Rinternals.h>
-#include <R_ext/Rdynload.h>
+#include "cntkr.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -37,7 +36,6 @@
 #include <malloc.h>
 #endif
 
-#define CNTKR_MAX_RANK 32
 /* below this many values, one thread (starting threads costs more than it saves) */
 #define PARALLEL_MIN 32768
 /* the run (dst-contiguous axes walked as one) is made at least this long when it can be: every
@@ -184,13 +182,10 @@ static SEXP array_from_description(const double *d, R_xlen_t len) {
 }
 
 /*
- * spec: one description (above) -> an R array; or c(-1, count, len_1, description_1, len_2,
- * description_2, ...) -> a list of `count` R arrays.
+ * spec[0..len-1]: one description (above) -> an R array; or (-1, count, len_1, description_1,
+ * len_2, description_2, ...) -> a list of `count` R arrays.
  */
-SEXP cntkr_from_c(SEXP spec) {
-  if (TYPEOF(spec) != REALSXP) Rf_error("cntkr_from_c: malformed array description");
-  const double *s = REAL(spec);
-  const R_xlen_t n = XLENGTH(spec);
+SEXP cntkr_from_description(const double *s, R_xlen_t n) {
   if (n < 2 || s[0] >= 0) return array_from_description(s, n);
   const int count = (int)s[1];
   if (count < 0) Rf_error("cntkr_from_c: malformed array description");
@@ -205,6 +200,12 @@ SEXP cntkr_from_c(SEXP spec) {
   }
   UNPROTECT(1);
   return out;
+}
+
+/* .Call entry: a description (above) as an R double vector -> an R array or a list of them. */
+SEXP cntkr_from_c(SEXP spec) {
+  if (TYPEOF(spec) != REALSXP) Rf_error("cntkr_from_c: malformed array description");
+  return cntkr_from_description(REAL(spec), XLENGTH(spec));
 }
 
 /*
@@ -224,14 +225,4 @@ SEXP cntkr_tune_malloc(SEXP mmap_threshold, SEXP trim_threshold) {
   (void)trim_threshold;
   return Rf_ScalarLogical(0);
 #endif
-}
-
-static const R_CallMethodDef call_methods[] = {
-    {"cntkr_from_c", (DL_FUNC)&cntkr_from_c, 1},
-    {"cntkr_tune_malloc", (DL_FUNC)&cntkr_tune_malloc, 2},
-    {NULL, NULL, 0}};
-
-void R_init_cntkr(DllInfo *dll) {
-  R_registerRoutines(dll, NULL, call_methods, NULL, NULL);
-  R_useDynamicSymbols(dll, FALSE);
 }

@@ -119,3 +119,52 @@ def test_huge_inputs_get_no_kept_buffer(layout, monkeypatch):
     if layout == "native":  # (the torch/NumPy path keeps buffers only from 16384 values on)
         bridge.from_r(r_array((2, 5, 5)), np.float32, "x", True)
         assert list(bridge._scratch) == [((2, 5, 5), np.dtype(np.float32))]
+
+
+def r_array_handle(a):
+    """What the R package's C caller (src/pycall.c) hands over for R array `a`: its address and
+    dim(a); `a` must stay alive while the handle is used."""
+    return bridge.RArray(a.ctypes.data, a.shape)
+
+
+@pytest.mark.parametrize("shape", SHAPES, ids=str)
+def test_r_array_handles_read_like_reticulate_arrays(layout, shape):
+    a = r_array(shape, 3)
+    for dtype in (np.float32, np.float64):
+        got = bridge.from_r(r_array_handle(a), dtype, "xv", True)
+        np.testing.assert_array_equal(got, a.astype(dtype))
+        assert got.flags.c_contiguous and got.dtype == dtype
+
+
+def test_r_array_handles_of_vectors_without_dim(layout):
+    # R vectors without dim: reticulate sends a list (length > 1) or a float (length 1)
+    v = np.array([1.5, -2.0, 3.25])
+    np.testing.assert_array_equal(bridge.from_r(bridge.RArray(v.ctypes.data, (3,)), np.float32),
+                                  bridge.from_r([1.5, -2.0, 3.25], np.float32))
+    one = np.array([2.5])
+    got = bridge.from_r(bridge.RArray(one.ctypes.data, ()), np.float32)
+    assert got.shape == () and got == bridge.from_r(2.5, np.float32)
+    bad = np.array([1.0, np.nan])
+    with pytest.raises(bridge.RValueError, match="`v` must not contain NA"):
+        bridge.from_r(bridge.RArray(bad.ctypes.data, (2,)), np.float32, "v")
+
+
+def test_c_entries_return_descriptions_or_messages(layout):
+    x = C.input_variable((2, 3), needs_gradient=True)
+    f = C.relu(x)
+    a = r_array((4, 2, 3), 5)
+    out = bridge.eval_c(f, r_array_handle(a), None, None, "arguments")
+    assert isinstance(out, tuple) and all(isinstance(v, float) for v in out)
+    t = bridge._pinned[-1]
+    assert out[0] == t.data_ptr() and out[3:] == (4.0, 2.0, 3.0)
+    np.testing.assert_array_equal(t.numpy(), np.maximum(a, 0).astype(np.float32))
+    several = bridge.eval_c(f, r_array_handle(a), [x, f], None, "arguments")
+    assert several[:2] == (-1.0, 2.0) and len(bridge._pinned) == 2
+    grads = bridge.grad_c(f, r_array_handle(a), [x], None, None, "at")
+    np.testing.assert_array_equal(bridge._pinned[-1].numpy(), (a > 0).astype(np.float32))
+    assert grads[3:] == (4.0, 2.0, 3.0)
+    a = a.copy(order="F")  # writable
+    a[0, 0, 0] = np.nan
+    assert bridge.eval_c(f, r_array_handle(a), None, None, "arguments") == \
+        "`arguments` must not contain NA."
+    assert bridge.grad_c(f, r_array_handle(a), None, None, None, "at") == "`at` must not contain NA."

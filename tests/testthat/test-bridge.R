@@ -80,6 +80,14 @@ with_python_layout <- function(code) {
   force(code)
 }
 
+# func_eval()/func_grad() call the bridge straight from C (src/pycall.c) when
+# they can; this runs `code` through reticulate's py_call() instead.
+without_direct_call <- function(code) {
+  assign("direct", FALSE, envir = cntkr:::py_handles)
+  on.exit(assign("direct", TRUE, envir = cntkr:::py_handles))
+  force(code)
+}
+
 test_that("the C layout passes are in use and agree with torch/NumPy on every rank", {
   skip_if_no_cntkr()
   func_eval(activation_identity(op_input_variable(1)), array(1, c(1, 1)))  # loads the bridge
@@ -99,6 +107,8 @@ test_that("the C layout passes are in use and agree with torch/NumPy on every ra
       expect_identical(g, array(1, d))
       expect_identical(with_python_layout(func_eval(f, v)), y)
       expect_identical(with_python_layout(func_grad(f, v, wrt = x)), g)
+      expect_identical(without_direct_call(func_eval(f, v)), y)
+      expect_identical(without_direct_call(func_grad(f, v, wrt = x)), g)
       a <- cntkr:::as_numpy_array(v, dtype)
       expect_identical(reticulate::py_to_r(a), v)
     }
@@ -185,4 +195,70 @@ test_that("tune_allocator() keeps large results off fresh pages (Linux), checks 
   expect_value_error(tune_allocator(64 * 1024^2), "`mmap_threshold` must be at most 32 MiB")
   expect_value_error(tune_allocator(-1), "`mmap_threshold` must be whole numbers >= 0")
   expect_value_error(tune_allocator(trim_threshold = "a"), "`trim_threshold` must be whole numbers")
+})
+
+test_that("func_eval and func_grad call the bridge from C, alike to reticulate's call", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(3, 5, 4), needs_gradient = TRUE)
+  layer <- ConvolutionTranspose(c(3, 2), num_filters = 2, init = init_uniform(1, seed = 3))
+  h <- layer(x)
+  f <- op_tanh(h)
+  set.seed(4)
+  v <- array(rnorm(2 * 3 * 5 * 4), c(2, 3, 5, 4))
+  run <- function() {
+    list(
+      eval = func_eval(f, v),
+      outputs = func_eval(f, v, outputs = list(h, f)),
+      one_output = func_eval(f, v, outputs = list(h)),
+      dict = func_eval(f, dict(x = v)),
+      by_name = func_eval(f, stats::setNames(list(v), x$name)),
+      integer = func_eval(f, array(1:120, c(2, 3, 5, 4))),
+      grad = func_grad(f, v, wrt = list(x, layer$W, layer$b)),
+      grad_one = func_grad(f, v, wrt = layer$W),
+      grad_default = func_grad(f, v),
+      grad_root = func_grad(f, v, wrt = list(layer$W), grad_root = h)
+    )
+  }
+  expect_true(cntkr:::py_handles$direct)
+  direct <- run()
+  expect_identical(without_direct_call(run()), direct)
+  expect_identical(direct$outputs[[2]], direct$eval)
+  expect_identical(direct$one_output, direct$outputs[[1]])
+  expect_identical(direct$dict, direct$eval)
+  expect_identical(direct$by_name, direct$eval)
+  expect_identical(direct$grad_default, direct$grad[[1]])
+  # with outputs, func_grad takes reticulate's path: same numbers
+  both <- func_grad(f, v, wrt = list(layer$W), outputs = list(f))
+  expect_identical(both$gradients, direct$grad[[2]])
+  expect_identical(both$outputs, direct$eval)
+  expect_true(cntkr:::py_handles$direct)
+})
+
+test_that("the C call reports bad input as R errors, and leaves other cases to reticulate", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 3), needs_gradient = TRUE)
+  f <- op_relu(x)
+  v <- array(1, c(1, 2, 3))
+  v[1, 2, 2] <- NA
+  expect_value_error(func_eval(f, v), "`arguments` must not contain NA.")
+  expect_value_error(func_grad(f, v), "`at` must not contain NA.")
+  # a Python exception: the C call gives up (NULL), reticulate's call raises it as always
+  bad <- array(1, c(1, 3, 2))
+  fn <- cntkr:::bridge_function("eval_c")
+  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, bad, NULL, NULL, "arguments")))
+  direct_error <- tryCatch(func_eval(f, bad), error = conditionMessage)
+  reticulate_error <- tryCatch(without_direct_call(func_eval(f, bad)), error = conditionMessage)
+  expect_match(direct_error, "must have shape (batch, 2, 3), got (1, 3, 2)", fixed = TRUE)
+  expect_identical(direct_error, reticulate_error)
+  # arguments of kinds the C call does not convert: NULL back, nothing called
+  ok <- array(1, c(1, 2, 3))
+  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, ok, NULL, NULL, function() 1)))
+  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, structure(ok, class = "foo"), NULL, NULL, "a")))
+  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, ok, list(f, 1), NULL, "a")))
+  # a Python object whose pointer is gone (restored from a saved session)
+  stale <- unserialize(serialize(f, NULL))
+  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(stale, ok, NULL, NULL, "a")))
+  expect_null(.Call(cntkr:::cntkr_py_call, stale, list(f, ok, NULL, NULL, "a")))
+  # and the good call still works afterwards
+  expect_identical(.Call(cntkr:::cntkr_py_call, fn, list(f, ok, NULL, NULL, "a")), ok)
 })
