@@ -34,6 +34,7 @@ class Function(Variable):
         self._members = dict(members or {})
         self._plan = None
         self._args = self._arg_ids = self._leaf_ids = self._slots = self._steps = self._leaf_plan = None
+        self._fast = None
 
     # ---- graph structure -------------------------------------------------------------
     @property
@@ -72,6 +73,10 @@ class Function(Variable):
             self._leaf_plan = [(v, v.is_input) for v in leaves]
             self._args = [v for v in leaves if v.is_input]
             self._arg_ids = {id(v) for v in self._args}
+            # _eval_fast's case: one input, with a batch axis and a known dtype
+            one = self._args[0] if len(self._args) == 1 else None
+            self._fast = None if one is None or not one.dynamic_axes or one.dtype is None \
+                else (one, one.dtype, tuple(one.shape), len(one.shape) + 1)
             self._leaf_ids = {id(v) for v in leaves}
             self._plan = (order, leaves)
         return self._plan
@@ -194,6 +199,10 @@ class Function(Variable):
         Returns the output (batch axis first); with `outputs`, a dict {output: value}, or
         one value when one output is asked for.
         """
+        if outputs is None and device is None:
+            y = self._eval_fast(arguments)
+            if y is not None:
+                return y.numpy() if as_numpy else y
         dev = _device.as_torch_device(device)
         feed = self._feed(arguments, dev)
         prev = torch.is_grad_enabled()  # cheaper than `with torch.no_grad()` (per-call overhead)
@@ -207,6 +216,48 @@ class Function(Variable):
         outs = _as_list(outputs, "outputs")
         result = {o: _export(self._lookup(values, o, "outputs"), as_numpy) for o in outs}
         return next(iter(result.values())) if len(result) == 1 else result
+
+    def _eval_fast(self, arguments):
+        """:meth:`eval`'s common case without its general machinery, which costs about as much
+        as a small layer's own torch call: one input with a batch axis, given as a C-contiguous
+        NumPy array of its dtype and shape (bare or in a one-entry dict), the CPU the default
+        device and every parameter there. Returns the output tensor, or None when the call is
+        not that case (:meth:`eval` then takes its general path, which also reports errors)."""
+        if self._plan is None:
+            self._topology()
+        fast = self._fast
+        if fast is None:
+            return None
+        var, dtype, shape, ndim = fast
+        value = arguments
+        if type(value) is dict:
+            if len(value) != 1:
+                return None
+            value = value.get(var)
+        if type(value) is not np.ndarray or value.ndim != ndim or value.dtype != dtype or \
+                value.shape[1:] != shape or not value.flags.c_contiguous:
+            return None
+        if _device.use_default_device().torch_device.type != "cpu":
+            return None
+        values = []
+        append = values.append
+        for leaf, is_input in self._leaf_plan:
+            if is_input:
+                append(torch.from_numpy(value))
+            else:
+                t = leaf._data
+                if t is None or not t.is_cpu:
+                    return None
+                append(t)
+        prev = torch.is_grad_enabled()
+        torch._C._set_grad_enabled(False)
+        try:
+            at = values.__getitem__
+            for forward, ins in self._steps:
+                append(forward(*map(at, ins)))
+        finally:
+            torch._C._set_grad_enabled(prev)
+        return values[-1]
 
     def forward(self, at, outputs=None, keep_for_backward=None, device=None, as_numpy=True):
         """CNTK's ``forward``: (state, {output: value}); no state is needed for ``grad``."""

@@ -48,6 +48,54 @@ def test_eval_forms():
     assert f.arguments == [x] and f.parameters == [] and f.shape == (2,)
 
 
+def test_eval_fast_path_agrees_with_the_general_path(monkeypatch):
+    # Function.eval's common case (one batched input, a C-contiguous array of its dtype, CPU)
+    # skips the general machinery; device=cpu() forces the general path
+    cpu = C.device.cpu()
+    rng = np.random.default_rng(0)
+    for dtype in (np.float32, np.float64):
+        x = C.input_variable((2, 5, 4), dtype=dtype)
+        layer = C.layers.ConvolutionTranspose((3, 2), num_filters=3, strides=2, pad=True,
+                                              init=C.glorot_uniform(seed=2), init_bias=0.5)
+        f = C.tanh(layer(x))
+        v = rng.standard_normal((3, 2, 5, 4)).astype(dtype)
+        for args in (v, {x: v}):
+            assert f._eval_fast(args) is not None
+            np.testing.assert_array_equal(f.eval(args), f.eval(args, device=cpu))
+        # cases it leaves to the general path, which still answers them
+        calls = []
+        monkeypatch.setattr(C.functions.Function, "_run",
+                            lambda self, *a, _run=C.functions.Function._run, **k:
+                            calls.append(1) or _run(self, *a, **k))
+        want = f.eval(v, device=cpu)
+        calls.clear()
+        spaced = np.zeros(v.shape[:-1] + (8,), dtype)
+        spaced[..., ::2] = v  # spaced[..., ::2]: v's values, not contiguous
+        for other in (np.asfortranarray(v), v.astype(np.float64 if dtype == np.float32 else np.float32),
+                      v.tolist(), {x: spaced[..., ::2]}):
+            assert f._eval_fast(other) is None
+            np.testing.assert_allclose(f.eval(other), want, rtol=1e-6, atol=1e-6)
+        assert len(calls) == 4
+        assert f._eval_fast(v[0]) is None  # one sample without its batch axis
+        np.testing.assert_allclose(f.eval(v[0]), want[:1], rtol=1e-6, atol=1e-6)
+        monkeypatch.undo()
+        with pytest.raises(ValueError, match=r"must have shape \(batch, 2, 5, 4\)"):
+            f.eval(v[:, :1])
+        # a new bias value (in place) and a new bias tensor both show in the next call
+        before = f.eval(v)
+        layer.b.value = np.full((3, 1, 1), 1.5)
+        np.testing.assert_allclose(f.eval(v), f.eval(v, device=cpu))
+        assert not np.allclose(f.eval(v), before)
+        layer.b._set_data(torch.zeros((3, 1, 1), dtype=layer.b.data().dtype))
+        np.testing.assert_allclose(f.eval(v), np.tanh(layer(x).eval(v, device=cpu)), rtol=1e-6)
+    # two inputs: the general path
+    a, b = C.input_variable(2), C.input_variable(2)
+    g = C.plus(a, b)
+    assert g._eval_fast({a: np.ones((1, 2), np.float32)}) is None
+    np.testing.assert_array_equal(g.eval({a: np.ones((1, 2), np.float32),
+                                          b: np.ones((1, 2), np.float32)}), [[2, 2]])
+
+
 def test_eval_outputs_and_multiple_inputs():
     x, y = C.input_variable(2, name="x"), C.input_variable(2, name="y")
     s = C.plus(x, y, name="s")

@@ -65,6 +65,7 @@ class _Geometry:
         self.padding = tuple(starts)
         self.output_padding = tuple(extra)
         self.strides, self.dilation = tuple(strides), tuple(dilation)
+        self.conv = _TORCH_CONV_T[self.rank]
         # torch takes the window directly when padding >= 0 and output_padding < max(s, d)
         self.direct = all(st >= 0 and 0 <= e < max(s, d)
                           for st, e, s, d in zip(starts, extra, strides, dilation))
@@ -78,6 +79,9 @@ class _Geometry:
                     (x.requires_grad or W.requires_grad or (b is not None and b.requires_grad)):
                 return _Direct.apply(self, x, W, b)
             return self._call_without_onednn(x, W, b)
+        if self.direct:  # (the common case, without _call's frame: per-call overhead)
+            return self.conv(x, W, b, self.strides, self.padding, self.output_padding, 1,
+                             self.dilation)
         return self._call(x, W, b)
 
     def _call_without_onednn(self, x, W, b):
@@ -93,7 +97,7 @@ class _Geometry:
             torch._C._set_mkldnn_enabled(prev)
 
     def _call(self, x, W, b):
-        conv = _TORCH_CONV_T[self.rank]
+        conv = self.conv
         if self.direct:
             return conv(x, W, b, self.strides, self.padding, self.output_padding, 1, self.dilation)
         y = F.pad(conv(x, W, None, self.strides, 0, 0, 1, self.dilation), self.crop)
@@ -337,6 +341,8 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
         geometry = _Geometry(xs[reduction_rank:], kernel, strides, dilation, pad, output_shape)
         batched = x.has_batch_axis
 
+        flat_b = [None, None]  # (b's tensor, its 1-D view): reshaped once, not per call
+
         def forward(xt, Wt, bt=None):
             if not batched:
                 xt = xt.unsqueeze(0)
@@ -345,7 +351,13 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
             if num_filters is None:
                 Wt = Wt.unsqueeze(1)
             if bt is not None:
-                bt = bt.reshape(-1)
+                if bt is flat_b[0]:
+                    bt = flat_b[1]
+                elif bt.requires_grad:  # a leaf of this grad call only
+                    bt = bt.reshape(-1)
+                else:
+                    flat_b[:] = bt, bt.reshape(-1)
+                    bt = flat_b[1]
             if 0 < chunk < xt.shape[0]:
                 y = _Chunked.apply(geometry, chunk, xt, Wt, bt)
             else:
