@@ -10,7 +10,8 @@ suppressPackageStartupMessages({
   library(cntkr)
   library(jsonlite)
 })
-# the "R_alloc" worker: glibc keeps large blocks in R's heap (see ?tune_allocator)
+# the "R_tuned" worker (started with R_VSIZE=512M, see bench/impls.py): glibc keeps large
+# blocks in R's heap (see ?tune_allocator)
 if (nzchar(Sys.getenv("CNTKR_BENCH_TUNE_ALLOCATOR"))) stopifnot(isTRUE(tune_allocator()))
 
 build <- function(case) {

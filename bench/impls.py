@@ -155,9 +155,15 @@ def cntk_worker():
     return Worker("cntk", [str(CNTK_RUNNER), str(BENCH / "bench_cntk.py")]), None
 
 
+#: the "R_tuned" worker's R_VSIZE: R starts with this much room for vectors (its default is a
+#: few MB, so an R session making MB-sized results runs its garbage collector every call or two)
+R_TUNED_VSIZE = "512M"
+
+
 def r_worker(tuned=False):
     """The cntkr-from-R worker, or (None, why) when R or the cntkr R package is missing. `tuned`:
-    a second worker, "R_alloc", that calls cntkr::tune_allocator() first (opt-in for users)."""
+    a second worker, "R_tuned": R started with R_VSIZE=512M and cntkr::tune_allocator() called
+    (two opt-in settings for users with large results, see ?tune_allocator)."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return None, "R skipped: Rscript not found (run tools/setup_r.sh)"
@@ -172,4 +178,5 @@ def r_worker(tuned=False):
         return None, "R skipped: the cntkr R package (or jsonlite) is not installed (make setup-r)"
     if tuned:
         env["CNTKR_BENCH_TUNE_ALLOCATOR"] = "1"
-    return Worker("R_alloc" if tuned else "R", [rscript, str(BENCH / "bench.R")], env), None
+        env["R_VSIZE"] = R_TUNED_VSIZE
+    return Worker("R_tuned" if tuned else "R", [rscript, str(BENCH / "bench.R")], env), None

@@ -110,7 +110,7 @@ def verdicts(res, impl_names):
                 v["cntk_ok"] = py < med["cntk"]
                 if "R" in med:
                     v["R/CNTK"] = med["R"] / med["cntk"]
-            for r in ("R", "R_alloc"):  # the targets are judged on "R", R's defaults
+            for r in ("R", "R_tuned"):  # the targets are judged on "R", R's defaults
                 if r in med and py is not None:
                     v[f"{r}/Python"] = med[r] / py
                     v[f"{r}-Python_us"] = (med[r] - py) * 1e6
@@ -128,7 +128,7 @@ def fmt_ms(s):
 
 def table(res, ver, impl_names, cases):
     mark = lambda ok: "" if ok is None else (" ok" if ok else " MISS")
-    rs = [r for r in ("R", "R_alloc") if r in impl_names] or ["R"]
+    rs = [r for r in ("R", "R_tuned") if r in impl_names] or ["R"]
     head = ["case", "mode"] + [f"{n} ms" for n in impl_names] + ["cntkr/torch", "cntkr/CNTK"] + \
         [f"{r}/Python" for r in rs]
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * 2 + ["---:"] * (len(head) - 2)) + "|"]
@@ -171,7 +171,7 @@ def plot(res, impl_names, cases, mem, path):
         print("plot skipped: matplotlib not installed (pip install -r bench/requirements.txt)")
         return False
     colors = {"cntkr_py": "#1f77b4", "torch": "#7f7f7f", "cntk": "#d62728", "R": "#2ca02c",
-              "R_alloc": "#98df8a"}
+              "R_tuned": "#98df8a"}
     fig, axes = plt.subplots(1, 3, figsize=(16, 5), gridspec_kw={"width_ratios": [3, 3, 1.6]})
     for ax, m in zip(axes[:2], _cases.MODES):
         xs = np.arange(len(cases))

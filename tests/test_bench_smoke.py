@@ -52,17 +52,17 @@ def test_memory_child_runs_and_reports():
 
 
 def test_table_and_ratios_with_all_columns():
-    names = ["cntkr_py", "torch", "cntk", "R", "R_alloc"]
-    speed = {"cntkr_py": 1.0, "torch": 1.0, "cntk": 2.0, "R": 1.05, "R_alloc": 1.2}
+    names = ["cntkr_py", "torch", "cntk", "R", "R_tuned"]
+    speed = {"cntkr_py": 1.0, "torch": 1.0, "cntk": 2.0, "R": 1.05, "R_tuned": 1.2}
     samples = {(n, c["id"], m): [1e-3 * speed[n]] * 3
                for n in names for c in cases.CASES for m in cases.MODES}
     res = run.summarize(samples, names, cases.CASES)
     ver = run.verdicts(res, names)
     assert ver["dcgan_block"]["fwd"]["cntk_ok"] and ver["dcgan_block"]["fwd"]["R_ok"]
-    assert not ver["dcgan_block"]["fwd"]["R_alloc_ok"]  # 1.2x the Python time
+    assert not ver["dcgan_block"]["fwd"]["R_tuned_ok"]  # 1.2x the Python time
     assert ver["tiny"]["fwd"]["torch_ok"]
     text = run.table(res, ver, names, cases.CASES)
-    assert "dcgan_last" in text and "cntkr/CNTK" in text and "R_alloc/Python" in text
+    assert "dcgan_last" in text and "cntkr/CNTK" in text and "R_tuned/Python" in text
     assert "1.20 MISS" in text
     mem = [{"chunk": k, "peak_extra_bytes": 2**20 * (10 + k), "workspace_bytes": 2**20 * k}
            for k in (0, 4)]
