@@ -101,6 +101,12 @@ if 'torch' not in sys.modules and hasattr(os, 'RTLD_DEEPBIND'):
 #' settings can be given before R starts, as the environment variables
 #' `MALLOC_MMAP_THRESHOLD_` and `MALLOC_TRIM_THRESHOLD_`.
 #'
+#' The other cost of many large results is R's garbage collector: R's vector
+#' heap starts at a few MB, so with MB-sized results R collects every call or
+#' two. Starting R with a larger initial vector heap, e.g. the environment
+#' variable `R_VSIZE=512M` (see [base::Memory]), makes collections rare. The
+#' benchmark's `R_tuned` column (`docs/benchmarks.md`) uses both settings.
+#'
 #' @param mmap_threshold Bytes; blocks up to this size come from the heap.
 #'   At most 32 MiB (glibc's limit).
 #' @param trim_threshold Bytes of free memory at the top of the heap that
