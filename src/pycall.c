@@ -26,8 +26,9 @@
  *
  * A reticulate object is an R environment (for callables, a closure whose "py_object"
  * attribute is that environment) holding the PyObject* in the external pointer "pyobj"; anything
- * else is refused (NULL). No R allocation happens while the GIL is held (an R error there would
- * longjmp over PyGILState_Release): results are copied to a static buffer first.
+ * else is refused (NULL). No R API call happens while the GIL is held (an R error there would
+ * longjmp over PyGILState_Release): arguments are read from R first, results are copied to a
+ * static buffer before the R arrays are made.
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -112,63 +113,111 @@ SEXP cntkr_py_init(SEXP r_array_class) {
   return Rf_ScalarLogical(1);
 }
 
-/* a new reference for R value `x` (see the header), or NULL (refused, or a Python error) */
-static PyObject *to_python(SEXP x) {
+/* One argument, read from R before the GIL is taken (no R API call happens while it is held:
+ * an R error there would longjmp over PyGILState_Release). */
+typedef struct {
+  enum { ARG_NONE, ARG_OBJECT, ARG_BOOL, ARG_STRING, ARG_ARRAY, ARG_LIST } kind;
+  PyObject *object;       /* ARG_OBJECT */
+  int flag;               /* ARG_BOOL */
+  const char *text;       /* ARG_STRING, UTF-8 */
+  const double *data;     /* ARG_ARRAY: R's memory */
+  int rank;               /* ARG_ARRAY: dims as reticulate sees them: dim(x), (n,), or () for n = 1 */
+  long long dims[CNTKR_MAX_RANK];
+  R_xlen_t count;         /* ARG_LIST: reticulate objects */
+  PyObject **items;
+} arg_t;
+
+/* R value `x` as an argument (see the header); 0 when it is of another kind */
+static int read_arg(SEXP x, arg_t *arg) {
+  memset(arg, 0, sizeof(*arg));
   if (x == R_NilValue) {
-    py.IncRef(py.None);
-    return py.None;
+    arg->kind = ARG_NONE;
+    return 1;
   }
-  PyObject *p = py_pointer(x);
-  if (p != NULL) {
-    py.IncRef(p);
-    return p;
+  if ((arg->object = py_pointer(x)) != NULL) {
+    arg->kind = ARG_OBJECT;
+    return 1;
   }
-  if (OBJECT(x)) return NULL;
-  if (TYPEOF(x) == LGLSXP && XLENGTH(x) == 1 && LOGICAL(x)[0] != NA_LOGICAL)
-    return py.Bool_FromLong(LOGICAL(x)[0]);
-  if (TYPEOF(x) == STRSXP && XLENGTH(x) == 1 && STRING_ELT(x, 0) != NA_STRING)
-    return py.Unicode_FromString(Rf_translateCharUTF8(STRING_ELT(x, 0)));
+  if (OBJECT(x)) return 0;
+  if (TYPEOF(x) == LGLSXP && XLENGTH(x) == 1 && LOGICAL(x)[0] != NA_LOGICAL) {
+    arg->kind = ARG_BOOL;
+    arg->flag = LOGICAL(x)[0];
+    return 1;
+  }
+  if (TYPEOF(x) == STRSXP && XLENGTH(x) == 1 && STRING_ELT(x, 0) != NA_STRING) {
+    arg->kind = ARG_STRING;
+    arg->text = Rf_translateCharUTF8(STRING_ELT(x, 0));
+    return 1;
+  }
   if (TYPEOF(x) == REALSXP) {
-    /* RArray(address, dims); dims as reticulate sees them: dim(x), or (n,), or () for n = 1 */
     SEXP dim = Rf_getAttrib(x, R_DimSymbol);
-    const Py_ssize_t r = dim != R_NilValue ? XLENGTH(dim) : XLENGTH(x) == 1 ? 0 : 1;
-    if (r > CNTKR_MAX_RANK || (dim != R_NilValue && TYPEOF(dim) != INTSXP)) return NULL;
-    PyObject *shape = py.Tuple_New(r);
-    if (shape == NULL) return NULL;
-    for (Py_ssize_t j = 0; j < r; j++) {
-      PyObject *d = py.Long_FromLongLong(dim != R_NilValue ? INTEGER(dim)[j] : XLENGTH(x));
-      if (d == NULL) {
-        py.DecRef(shape);
-        return NULL;
-      }
-      py.Tuple_SetItem(shape, j, d);
+    if (dim != R_NilValue && (TYPEOF(dim) != INTSXP || XLENGTH(dim) > CNTKR_MAX_RANK)) return 0;
+    arg->kind = ARG_ARRAY;
+    arg->data = REAL(x);
+    if (dim != R_NilValue) {
+      arg->rank = (int)XLENGTH(dim);
+      for (int j = 0; j < arg->rank; j++) arg->dims[j] = INTEGER(dim)[j];
+    } else if (XLENGTH(x) != 1) {
+      arg->rank = 1;
+      arg->dims[0] = XLENGTH(x);
     }
-    PyObject *args = py.Tuple_New(2), *addr = py.Long_FromUnsignedLongLong(
-                                            (unsigned long long)(uintptr_t)REAL(x));
-    if (args == NULL || addr == NULL) {
-      if (args != NULL) py.DecRef(args);
-      if (addr != NULL) py.DecRef(addr);
-      py.DecRef(shape);
-      return NULL;
-    }
-    py.Tuple_SetItem(args, 0, addr);
-    py.Tuple_SetItem(args, 1, shape);
-    PyObject *out = py.Object_Call(py.r_array, args, NULL);
-    py.DecRef(args);
-    return out;
+    return 1;
   }
-  if (TYPEOF(x) == VECSXP) { /* a list of reticulate objects */
-    const R_xlen_t n = XLENGTH(x);
-    for (R_xlen_t i = 0; i < n; i++)
-      if (py_pointer(VECTOR_ELT(x, i)) == NULL) return NULL;
-    PyObject *list = py.List_New(n);
-    if (list == NULL) return NULL;
-    for (R_xlen_t i = 0; i < n; i++) {
-      PyObject *p = py_pointer(VECTOR_ELT(x, i));
-      py.IncRef(p);
-      py.List_SetItem(list, i, p);
+  if (TYPEOF(x) == VECSXP) {
+    arg->kind = ARG_LIST;
+    arg->count = XLENGTH(x);
+    arg->items = (PyObject **)R_alloc(arg->count > 0 ? arg->count : 1, sizeof(PyObject *));
+    for (R_xlen_t i = 0; i < arg->count; i++)
+      if ((arg->items[i] = py_pointer(VECTOR_ELT(x, i))) == NULL) return 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* a new reference for `arg`, or NULL (a Python error); the GIL is held */
+static PyObject *to_python(const arg_t *arg) {
+  switch (arg->kind) {
+    case ARG_NONE:
+      py.IncRef(py.None);
+      return py.None;
+    case ARG_OBJECT:
+      py.IncRef(arg->object);
+      return arg->object;
+    case ARG_BOOL:
+      return py.Bool_FromLong(arg->flag);
+    case ARG_STRING:
+      return py.Unicode_FromString(arg->text);
+    case ARG_LIST: {
+      PyObject *list = py.List_New(arg->count);
+      if (list == NULL) return NULL;
+      for (R_xlen_t i = 0; i < arg->count; i++) {
+        py.IncRef(arg->items[i]);
+        py.List_SetItem(list, i, arg->items[i]);
+      }
+      return list;
     }
-    return list;
+    case ARG_ARRAY: {
+      /* RArray(address, dims) */
+      PyObject *shape = py.Tuple_New(arg->rank), *args = NULL, *addr = NULL, *out = NULL;
+      if (shape == NULL) return NULL;
+      for (int j = 0; j < arg->rank; j++) {
+        PyObject *d = py.Long_FromLongLong(arg->dims[j]);
+        if (d == NULL) goto done;
+        py.Tuple_SetItem(shape, j, d);
+      }
+      addr = py.Long_FromUnsignedLongLong((unsigned long long)(uintptr_t)arg->data);
+      args = py.Tuple_New(2);
+      if (addr == NULL || args == NULL) goto done;
+      py.Tuple_SetItem(args, 0, addr);
+      py.Tuple_SetItem(args, 1, shape);
+      addr = shape = NULL; /* now owned by args */
+      out = py.Object_Call(py.r_array, args, NULL);
+    done:
+      if (shape != NULL) py.DecRef(shape);
+      if (addr != NULL) py.DecRef(addr);
+      if (args != NULL) py.DecRef(args);
+      return out;
+    }
   }
   return NULL;
 }
@@ -181,6 +230,9 @@ SEXP cntkr_py_call(SEXP callable, SEXP args) {
   PyObject *fn = py_pointer(callable);
   if (!py.ready || fn == NULL || TYPEOF(args) != VECSXP) return R_NilValue;
   const R_xlen_t nargs = XLENGTH(args);
+  arg_t *read = (arg_t *)R_alloc(nargs > 0 ? nargs : 1, sizeof(arg_t));
+  for (R_xlen_t i = 0; i < nargs; i++)
+    if (!read_arg(VECTOR_ELT(args, i), &read[i])) return R_NilValue;
   /* 0: not done; 1: a description in `result`; 2: a message in `message` */
   int kind = 0;
   Py_ssize_t len = 0;
@@ -188,7 +240,7 @@ SEXP cntkr_py_call(SEXP callable, SEXP args) {
   PyObject *tuple = py.Tuple_New(nargs);
   int ok = tuple != NULL;
   for (R_xlen_t i = 0; ok && i < nargs; i++) {
-    PyObject *item = to_python(VECTOR_ELT(args, i));
+    PyObject *item = to_python(&read[i]);
     if (item == NULL)
       ok = 0;
     else

@@ -227,6 +227,16 @@ test_that("func_eval and func_grad call the bridge from C, alike to reticulate's
   expect_identical(direct$dict, direct$eval)
   expect_identical(direct$by_name, direct$eval)
   expect_identical(direct$grad_default, direct$grad[[1]])
+  # R vectors without dim (a sample without its batch axis; a single number)
+  v3 <- op_input_variable(3)
+  v1 <- op_input_variable(1)
+  expect_identical(func_eval(op_relu(v3), c(1, -2, 3)), array(c(1, 0, 3), c(1, 3)))
+  expect_identical(without_direct_call(func_eval(op_relu(v3), c(1, -2, 3))), array(c(1, 0, 3), c(1, 3)))
+  expect_identical(func_eval(op_relu(v1), array(-2L, c(1, 1))), array(0, c(1, 1)))
+  scalar_error <- tryCatch(func_eval(op_relu(v1), 2), error = conditionMessage)
+  expect_match(scalar_error, "must have shape (batch, 1), got ()", fixed = TRUE)
+  expect_identical(without_direct_call(tryCatch(func_eval(op_relu(v1), 2), error = conditionMessage)),
+                   scalar_error)
   # with outputs, func_grad takes reticulate's path: same numbers
   both <- func_grad(f, v, wrt = list(layer$W), outputs = list(f))
   expect_identical(both$gradients, direct$grad[[2]])
