@@ -278,14 +278,15 @@ def _to_r_all(values, keys, as_matrix):
     return conv(values)
 
 
-def _returning_errors(fn):
+def _returning_errors(fn, as_message=False):
     """Bad R input comes back as an :class:`RValueError` *value*, not raised: R checks the
-    result's class, which costs less than a tryCatch() around every call."""
+    result's class, which costs less than a tryCatch() around every call. `as_message`: as
+    the error's message (a str), for the C caller (``src/pycall.c``)."""
     def entry(*args):
         try:
             return fn(*args)
         except RValueError as e:
-            return e
+            return str(e.args[0]) if as_message else e
     entry.__name__, entry.__doc__ = fn.__name__, fn.__doc__
     return entry
 
@@ -327,21 +328,10 @@ def _grad_c(f: Function, at=None, wrt=None, device=None, grad_root=None, arg="at
     return tuple(_descriptions(result, wrt))
 
 
-def _message_on_errors(fn):
-    """Bad R input comes back as its message (a str), for the C caller."""
-    def entry(*args):
-        try:
-            return fn(*args)
-        except RValueError as e:
-            return str(e.args[0])
-    entry.__name__, entry.__doc__ = fn.__name__, fn.__doc__
-    return entry
-
-
 eval = _returning_errors(_eval)
 grad = _returning_errors(_grad)
-eval_c = _message_on_errors(_eval_c)
-grad_c = _message_on_errors(_grad_c)
+eval_c = _returning_errors(_eval_c, as_message=True)
+grad_c = _returning_errors(_grad_c, as_message=True)
 
 #: :func:`from_r` for R (``as_numpy_array()``), returning an RValueError instead of raising it
 from_r_value = _returning_errors(from_r)

@@ -182,8 +182,9 @@ class Function(Variable):
             else:
                 t = leaf.data()
                 append(t if t.device == dev else t.to(dev))
+        at = values.__getitem__
         for forward, ins in self._steps:
-            append(forward(*[values[i] for i in ins]))
+            append(forward(*map(at, ins)))
         return values
 
     def _lookup(self, values: list, node, name):
@@ -221,8 +222,8 @@ class Function(Variable):
         """:meth:`eval`'s common case without its general machinery, which costs about as much
         as a small layer's own torch call: one input with a batch axis, given as a C-contiguous
         NumPy array of its dtype and shape (bare or in a one-entry dict), the CPU the default
-        device and every parameter there. Returns the output tensor, or None when the call is
-        not that case (:meth:`eval` then takes its general path, which also reports errors)."""
+        device. Returns the output tensor, or None when the call is not that case (:meth:`eval`
+        then takes its general path, which also reports errors)."""
         if self._plan is None:
             self._topology()
         fast = self._fast
@@ -237,24 +238,13 @@ class Function(Variable):
         if type(value) is not np.ndarray or value.ndim != ndim or value.dtype != dtype or \
                 value.shape[1:] != shape or not value.flags.c_contiguous:
             return None
-        if _device.use_default_device().torch_device.type != "cpu":
+        dev = _device.use_default_device().torch_device
+        if dev.type != "cpu":
             return None
-        values = []
-        append = values.append
-        for leaf, is_input in self._leaf_plan:
-            if is_input:
-                append(torch.from_numpy(value))
-            else:
-                t = leaf._data
-                if t is None or not t.is_cpu:
-                    return None
-                append(t)
         prev = torch.is_grad_enabled()
         torch._C._set_grad_enabled(False)
         try:
-            at = values.__getitem__
-            for forward, ins in self._steps:
-                append(forward(*map(at, ins)))
+            values = self._run({var: torch.from_numpy(value)}, dev)
         finally:
             torch._C._set_grad_enabled(prev)
         return values[-1]
