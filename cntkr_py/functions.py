@@ -357,8 +357,6 @@ def _as_list(value, name):
     raise TypeError(f"{name} must be a Variable or a list of Variables, got {type(value).__name__}")
 
 
-
-
 def _export(t: torch.Tensor, as_numpy: bool):
     if t.requires_grad:
         t = t.detach()

@@ -79,9 +79,6 @@ class _Geometry:
                     (x.requires_grad or W.requires_grad or (b is not None and b.requires_grad)):
                 return _Direct.apply(self, x, W, b)
             return self._call_without_onednn(x, W, b)
-        if self.direct:  # (the common case, without _call's frame: per-call overhead)
-            return self.conv(x, W, b, self.strides, self.padding, self.output_padding, 1,
-                             self.dilation)
         return self._call(x, W, b)
 
     def _call_without_onednn(self, x, W, b):
