@@ -13,9 +13,52 @@ import numbers
 import numpy as np
 
 
-def _describe(value) -> str:
-    text = repr(value)
+# How values are written in error messages: "python" (repr) or "r" (R literals: c(2, 3), TRUE,
+# NULL, "a"), switched by the R package when it loads (messages then reach R users in R's words).
+_STYLE = {"style": "python"}
+
+
+def set_message_style(style: str) -> str:
+    """Write values in error messages as Python ("python") or R ("r") literals; returns the old
+    style. Index positions follow the language too (``x[0]`` in Python is ``x[1]`` in R)."""
+    if style not in ("python", "r"):
+        raise ValueError(f"style must be 'python' or 'r', got {style!r}")
+    old, _STYLE["style"] = _STYLE["style"], style
+    return old
+
+
+def _r_literal(value) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, str):
+        return '"' + value.replace('"', '\\"') + '"'
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = list(np.asarray(value).reshape(-1)) if isinstance(value, np.ndarray) else list(value)
+        if len(items) == 1 and not isinstance(value, np.ndarray):
+            return _r_literal(items[0])
+        return "c(" + ", ".join(_r_literal(v) for v in items) + ")"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        return repr(float(value)).replace("inf", "Inf").replace("nan", "NaN")
+    return repr(value)
+
+
+def describe(value) -> str:
+    """`value` as it is quoted in error messages (at most 80 characters)."""
+    text = _r_literal(value) if _STYLE["style"] == "r" else repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def item(name: str, index: int) -> str:
+    """The name of element `index` (0-based) of argument `name`: ``name[0]`` in Python,
+    ``name[1]`` in R."""
+    return f"{name}[{index + 1 if _STYLE['style'] == 'r' else index}]"
+
+
+_describe = describe
 
 
 def as_int(value, name: str, *, minimum: int | None = None) -> int:
@@ -49,7 +92,7 @@ def as_int_tuple(value, name: str, *, minimum: int | None = None) -> tuple:
     seq = _as_sequence(value)
     if seq is None:
         return (as_int(value, name, minimum=minimum),)
-    return tuple(as_int(v, f"{name}[{i}]", minimum=minimum) for i, v in enumerate(seq))
+    return tuple(as_int(v, item(name, i), minimum=minimum) for i, v in enumerate(seq))
 
 
 def as_shape(value, name: str = "shape", *, allow_inferred: bool = False) -> tuple:
@@ -84,6 +127,6 @@ def per_axis(value, rank: int, name: str, *, kind: str = "int", minimum: int | N
             f"{name} must be a scalar or have one value per filter axis ({rank}), "
             f"got {len(items)} values: {_describe(value)}")
     if kind == "bool":
-        return tuple(as_bool(v, name if seq is None else f"{name}[{i}]") for i, v in enumerate(items))
-    return tuple(as_int(v, name if seq is None else f"{name}[{i}]", minimum=minimum)
+        return tuple(as_bool(v, name if seq is None else item(name, i)) for i, v in enumerate(items))
+    return tuple(as_int(v, name if seq is None else item(name, i), minimum=minimum)
                  for i, v in enumerate(items))
