@@ -5,7 +5,7 @@
 """
 from . import device, initializer, layers, ops
 from .default_options import default_options, default_options_for
-from .functions import Function
+from .ops.functions import Function
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
                           truncated_normal, uniform, xavier)
 from .ops import (element_times, elu, identity, leaky_relu, minus, negate, plus, relu, sigmoid,

@@ -34,7 +34,7 @@ import warnings
 import numpy as np
 import torch
 
-from .functions import Function
+from .ops.functions import Function
 
 __all__ = ["RValueError", "RArray", "from_r", "to_r", "eval", "grad", "eval_c", "grad_c",
            "from_r_value", "use_native"]

@@ -130,3 +130,34 @@ def per_axis(value, rank: int, name: str, *, kind: str = "int", minimum: int | N
         return tuple(as_bool(v, name if seq is None else item(name, i)) for i, v in enumerate(items))
     return tuple(as_int(v, name if seq is None else item(name, i), minimum=minimum)
                  for i, v in enumerate(items))
+
+
+def describe_shape(shape, batch: bool = False) -> str:
+    """A shape as messages write it, with a leading ``batch`` axis when `batch`:
+    ``(batch, 2, 3)`` in Python, ``c(batch, 2, 3)`` in R."""
+    dims = (["batch"] if batch else []) + [str(int(d)) for d in shape]
+    if _STYLE["style"] == "r":
+        return dims[0] if len(dims) == 1 else "c(" + ", ".join(dims) + ")"
+    return "(" + ", ".join(dims) + ("," if len(dims) == 1 else "") + ")"
+
+
+def as_axis(value, rank: int, name: str = "axis") -> int:
+    """A static axis of an operand of `rank` static axes (0-based, negative counts from the end;
+    the batch axis is never counted) as an index in [0, rank)."""
+    ax = as_int(value, name)
+    if not -rank <= ax < rank:
+        raise ValueError(f"{name} must be in [{-rank}, {rank - 1}] for an operand with {rank} "
+                         f"static axes, got {ax}")
+    return ax % rank if rank else 0
+
+
+def as_number(value, name: str, *, nonzero: bool = False) -> float:
+    """A finite real number as a Python float (rejects booleans, strings, NaN and infinities)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number, got {_describe(value)}")
+    out = float(value)
+    if not np.isfinite(out):
+        raise ValueError(f"{name} must be a finite number, got {_describe(value)}")
+    if nonzero and out == 0.0:
+        raise ValueError(f"{name} must not be 0")
+    return out

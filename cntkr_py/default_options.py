@@ -54,3 +54,8 @@ def get_default_override(function, **kwargs):
         if (functions is None or function in functions) and key in options:
             return options[key]
     return value.value
+
+
+def resolve_defaults(function, **kwargs) -> dict:
+    """:func:`get_default_override` for several keyword arguments of layer `function` at once."""
+    return {key: get_default_override(function, **{key: value}) for key, value in kwargs.items()}

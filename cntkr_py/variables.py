@@ -241,6 +241,8 @@ def _to_array(value, dtype: np.dtype, name: str) -> np.ndarray:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be read as an array: {exc}") from None
+    if np.iscomplexobj(arr):
+        raise TypeError(f"{name} must be real, got complex values")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
     return np.ascontiguousarray(arr, dtype=dtype)

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import cntkr_py as C
+from cntkr_py import executor
 
 CUDA = pytest.mark.skipif(not torch.cuda.is_available(), reason="CUDA is not available")
 
@@ -60,12 +61,12 @@ def test_eval_fast_path_agrees_with_the_general_path(monkeypatch):
         f = C.tanh(layer(x))
         v = rng.standard_normal((3, 2, 5, 4)).astype(dtype)
         for args in (v, {x: v}):
-            assert f._eval_fast(args) is not None
+            assert executor._eval_fast(f, args) is not None
             np.testing.assert_array_equal(f.eval(args), f.eval(args, device=cpu))
         # cases it leaves to the general path, which still answers them
         calls = []
-        monkeypatch.setattr(C.functions.Function, "_run",
-                            lambda self, *a, _run=C.functions.Function._run, **k:
+        monkeypatch.setattr(executor.Plan, "run",
+                            lambda self, *a, _run=executor.Plan.run, **k:
                             calls.append(1) or _run(self, *a, **k))
         want = f.eval(v, device=cpu)
         calls.clear()
@@ -73,10 +74,10 @@ def test_eval_fast_path_agrees_with_the_general_path(monkeypatch):
         spaced[..., ::2] = v  # spaced[..., ::2]: v's values, not contiguous
         for other in (np.asfortranarray(v), v.astype(np.float64 if dtype == np.float32 else np.float32),
                       v.tolist(), {x: spaced[..., ::2]}):
-            assert f._eval_fast(other) is None
+            assert executor._eval_fast(f, other) is None
             np.testing.assert_allclose(f.eval(other), want, rtol=1e-6, atol=1e-6)
-        assert len(calls) == 4
-        assert f._eval_fast(v[0]) is None  # one sample without its batch axis
+        assert len(calls) == 4  # the general path's Plan.run
+        assert executor._eval_fast(f, v[0]) is None  # one sample without its batch axis
         np.testing.assert_allclose(f.eval(v[0]), want[:1], rtol=1e-6, atol=1e-6)
         monkeypatch.undo()
         with pytest.raises(ValueError, match=r"must have shape \(batch, 2, 5, 4\)"):
@@ -92,13 +93,13 @@ def test_eval_fast_path_agrees_with_the_general_path(monkeypatch):
     class Elsewhere:
         torch_device = torch.device("meta")
     monkeypatch.setattr(C.device, "use_default_device", lambda: Elsewhere())
-    assert f._eval_fast(v) is None
+    assert executor._eval_fast(f, v) is None
     monkeypatch.undo()
-    assert f._eval_fast(v) is not None
+    assert executor._eval_fast(f, v) is not None
     # two inputs: the general path
     a, b = C.input_variable(2), C.input_variable(2)
     g = C.plus(a, b)
-    assert g._eval_fast({a: np.ones((1, 2), np.float32)}) is None
+    assert executor._eval_fast(g, {a: np.ones((1, 2), np.float32)}) is None
     np.testing.assert_array_equal(g.eval({a: np.ones((1, 2), np.float32),
                                           b: np.ones((1, 2), np.float32)}), [[2, 2]])
 
@@ -113,7 +114,7 @@ def test_eval_outputs_and_multiple_inputs():
     np.testing.assert_array_equal(out[f], (a + b) * a)
     with pytest.raises(ValueError, match="this Function has 2 inputs"):
         f.eval(a)
-    with pytest.raises(ValueError, match=r"no value given for input\(s\) \['y'\]"):
+    with pytest.raises(ValueError, match="no value given for input 'y'"):
         f.eval({x: a})
     with pytest.raises(ValueError, match="different batch sizes"):
         f.eval({x: a, y: np.ones((3, 2), np.float32)})
@@ -132,7 +133,7 @@ def test_grad_conventions():
     assert set(g) == {w, x}
     g, out = f.grad({x: xv}, wrt=[w], outputs=[f])
     np.testing.assert_array_equal(out, xv * 2)
-    with pytest.raises(ValueError, match="needs_gradient == True"):
+    with pytest.raises(ValueError, match="needs_gradient=True"):
         C.relu(C.input_variable(3)).grad(xv)
     with pytest.raises(ValueError, match="is not an input or parameter of this Function"):
         f.grad({x: xv}, wrt=[C.parameter((3,), init=1.0)])

@@ -1,4 +1,4 @@
-"""Every configuration real CNTK 2.7 rejects (tests/goldens/convtranspose_errors.json).
+"""Every configuration real CNTK 2.7 rejects (tests/goldens/layers/ConvolutionTranspose/errors.json).
 
 cntkr rejects each of them with a ValueError/TypeError, except the documented places where it
 deliberately goes beyond CNTK; there it must compute what the plain-loop reference computes.
@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 import cntkr_py as C
-from goldens_io import GOLDENS, layer_kwargs, load
+from goldens_io import errors, layer_kwargs
 from reference_conv import conv_transpose_reference
 
-ERRORS = load(GOLDENS / "convtranspose_errors.json")
+ERRORS = errors("layers/ConvolutionTranspose")
 
 
 def _per_axis(value, rank, default):
@@ -35,12 +35,12 @@ def beyond_cntk(case):
         if isinstance(kw.get(key), list) and len(kw[key]) not in (1, rank):
             return None
     out = kw.get("output_shape")
-    if isinstance(out, list) and len(out) not in (1, rank):
+    if isinstance(out, list) and len(out) != rank:
         return None
     if nf is None:
         return "num_filters=None (CNTK: TypeError)"
-    if isinstance(out, int) or (isinstance(out, list) and len(out) == 1 and rank > 1):
-        return "a scalar output_shape is broadcast (CNTK: TypeError / rank error)"
+    if isinstance(out, int):
+        return "a scalar output_shape is broadcast (CNTK: TypeError)"
     if nf == [] and (shape[0] > 1 and rr == 1 or out is not None):
         return "num_filters=() with depth > 1 or output_shape (CNTK: mapCount error)"
     if "kernel dim" in case["cntk_error"] and "<= input dim" in case["cntk_error"]:

@@ -1,8 +1,9 @@
-"""Layers, as in ``cntk.layers``."""
+"""Layers, as in ``cntk.layers``. Every layer stands on ``base.Layer``."""
 from ..default_options import default_options, default_options_for
 from ..ops import identity
+from .base import Layer
 from .convolution import (ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
-                          ConvolutionTranspose3D, Layer)
+                          ConvolutionTranspose3D)
 
 __all__ = ["ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
            "ConvolutionTranspose3D", "Layer", "default_options", "default_options_for", "identity"]

@@ -1,0 +1,1 @@
+"""The speed paths behind the layers and ops, away from the API."""
