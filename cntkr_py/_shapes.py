@@ -143,12 +143,14 @@ def describe_shape(shape, batch: bool = False) -> str:
 
 def as_axis(value, rank: int, name: str = "axis") -> int:
     """A static axis of an operand of `rank` static axes (0-based, negative counts from the end;
-    the batch axis is never counted) as an index in [0, rank)."""
+    the batch axis is never counted), returned counted from the end (-rank ... -1): it then
+    names the same axis when the op is re-applied to an input with more leading axes, as in
+    CNTK, and the same torch dim whether or not a batch axis is in front."""
     ax = as_int(value, name)
     if not -rank <= ax < rank:
         raise ValueError(f"{name} must be in [{-rank}, {rank - 1}] for an operand with {rank} "
                          f"static axes, got {ax}")
-    return ax % rank if rank else 0
+    return ax - rank if ax >= 0 else ax
 
 
 def as_number(value, name: str, *, nonzero: bool = False) -> float:

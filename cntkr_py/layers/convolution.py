@@ -2,6 +2,8 @@
 exact semantics (docs/cntk-semantics.md; the kernels in ``cntkr_py/kernels/conv_transpose.py``)."""
 from __future__ import annotations
 
+import numpy as np
+
 from .._shapes import as_bool, as_int, as_int_tuple, describe, per_axis
 from ..default_options import default_override_or, resolve_defaults
 from ..initializer import as_initializer, glorot_uniform
@@ -15,14 +17,15 @@ __all__ = ["ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspo
 
 class _ConvolutionTranspose(Layer):
     def __init__(self, kernel, num_filters, activation, init, pad, strides, dilation, bias,
-                 init_bias, output_shape, reduction_rank, chunk, dtype, name):
+                 init_bias, output_shape, reduction_rank, chunk, dtype, name, scalar_strides):
         super().__init__("ConvolutionTranspose", name, activation)
         rank = len(kernel)
         self._out_depth = () if num_filters is None else (num_filters,)
         self._dtype = dtype
         self._reduction_rank = reduction_rank
         self._params = dict(strides=strides, pad=pad, dilation=dilation, output_shape=output_shape,
-                            reduction_rank=reduction_rank, max_temp_mem_size_in_samples=chunk)
+                            reduction_rank=reduction_rank, max_temp_mem_size_in_samples=chunk,
+                            scalar_strides=scalar_strides)
         # W is (in_depth, num_filters, *filter_shape): the output axes lie before the filter's
         init_W = as_initializer(init).with_defaults(output_rank=-1, filter_rank=rank)
         self.add_parameter("W", (INFERRED,) + self._out_depth + kernel, init_W)
@@ -104,7 +107,7 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
         per_axis(dilation, rank, "dilation"), as_bool(opts["bias"], "bias"), opts["init_bias"],
         output_shape, reduction_rank,
         as_int(max_temp_mem_size_in_samples, "max_temp_mem_size_in_samples", minimum=0),
-        dtype, name)
+        dtype, name, not isinstance(strides, (tuple, list, np.ndarray)))
 
 
 def _fixed_rank(rank, fname, filter_shape):

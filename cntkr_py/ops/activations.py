@@ -12,8 +12,8 @@ __all__ = ["identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu"
 
 
 def _softmax(x, axis):
-    if axis is not None:
-        return torch.softmax(x, dim=axis + 1)
+    if axis is not None:  # counted from the end (see _shapes.as_axis)
+        return torch.softmax(x, dim=axis)
     flat = x.reshape(x.shape[0], -1)  # over all static axes of each sample
     return torch.softmax(flat, dim=-1).reshape(x.shape)
 
@@ -26,11 +26,17 @@ Identity = Op("Identity", shape=same_shape, forward=lambda x: x)
 ReLU = Op("ReLU", shape=same_shape, forward=torch.relu)
 Sigmoid = Op("StableSigmoid", shape=same_shape, forward=torch.sigmoid)
 Tanh = Op("Tanh", shape=same_shape, forward=torch.tanh)
-Softmax = Op("Softmax", attributes=("axis",), shape=same_shape, forward=_softmax)
+def _softmax_shape(x, axis):
+    if axis is not None:
+        as_axis(axis, len(x))
+    return x
+
+
+Softmax = Op("Softmax", attributes=("axis",), shape=_softmax_shape, forward=_softmax)
 ELU = Op("ELU", attributes=("alpha",), shape=same_shape, forward=lambda x, alpha: F.elu(x, alpha))
 LeakyReLU = Op("LeakyReLU", attributes=("alpha",), shape=same_shape,
                forward=lambda x, alpha: F.leaky_relu(x, alpha))
-Softplus = Op("Softplus", attributes=("steepness",), shape=same_shape, forward=_softplus)
+Softplus = Op("Softplus", shape=same_shape, forward=_softplus)  # CNTK shows no attributes
 
 
 def identity(x, name=""):

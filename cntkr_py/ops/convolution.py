@@ -20,7 +20,7 @@ def check_input_rank(x, rank, reduction_rank):
 
 
 def _conv_transpose_shape(W, x, b=None, *, strides, pad, dilation, output_shape, reduction_rank,
-                          max_temp_mem_size_in_samples):
+                          max_temp_mem_size_in_samples, scalar_strides=False):
     rank = len(strides)
     check_input_rank(x, rank, reduction_rank)
     in_depth = x[0] if reduction_rank else 1
@@ -49,14 +49,16 @@ def _conv_transpose(W, x, b=None, *, geometry, reduction_rank, max_temp_mem_size
 
 
 def _cntk_attributes(p, shapes):
-    """CNTK's attributes of its Convolution primitive (transpose=True), with the depth axis."""
-    lead = (1,) if p["reduction_rank"] else ()
+    """CNTK's attributes of its Convolution primitive (transpose=True), as CNTK 2.7 reports them
+    for the layer: with the depth axis in front (also with reduction_rank=0, where CNTK adds a
+    depth of 1), and a scalar ``strides`` repeated over the depth axis too."""
+    n = 1 + len(p["strides"])
+    strides = p["strides"]
     return {
-        "kernelShape": tuple(shapes[0][1:]), "strides": lead + p["strides"],
-        "sharing": [True] * (len(lead) + len(p["strides"])),
-        "autoPadding": [False] * len(lead) + list(p["pad"]), "dilation": lead + p["dilation"],
-        "lowerPad": (0,) * (len(lead) + len(p["strides"])),
-        "upperPad": (0,) * (len(lead) + len(p["strides"])),
+        "kernelShape": tuple(shapes[0][1:]),
+        "strides": strides[:1] + strides if p.get("scalar_strides") else (1,) + strides,
+        "sharing": [True] * n, "autoPadding": [False] + list(p["pad"]),
+        "dilation": (1,) + p["dilation"], "lowerPad": (0,) * n, "upperPad": (0,) * n,
         "outputShape": (0,) if p["output_shape"] is None else
         (shapes[0][1] if len(shapes[0]) == len(p["strides"]) + 2 else 1,) + p["output_shape"],
         "maxTempMemSizeInSamples": p["max_temp_mem_size_in_samples"], "transpose": True,

@@ -26,7 +26,7 @@ not the weights): a sample input without one gets a batch axis of 1, and the out
 again when no input had one. With ``broadcast=True`` the sample inputs are also given the output's
 static rank (ones inserted after the batch axis), so NumPy-style broadcasting of the static shapes
 never meets the batch axis. Axes given by users are normalised by ``_shapes.as_axis`` to static
-axes, which the forward offsets by one for the batch axis.
+axes counted from the end, which name the same torch dim with or without the batch axis.
 """
 from __future__ import annotations
 
