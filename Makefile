@@ -38,10 +38,10 @@ $(VENV)/.installed: pyproject.toml
 setup-r: setup-python
 	bash tools/setup_r.sh
 
-# Regenerate the golden files from real CNTK 2.7 (needs ../shared/cntk-reference; tests do not).
+# Regenerate the golden files from real CNTK 2.7 (needs ../shared/cntk-reference; tests do not),
+# every family or those named: make goldens FAMILIES="layers/ConvolutionTranspose initializers"
 goldens:
-	../shared/cntk-reference/run tools/make_goldens.py
-	../shared/cntk-reference/run tools/make_init_goldens.py
+	../shared/cntk-reference/run tools/make_goldens.py $(FAMILIES)
 
 # Speed and memory against raw torch and CNTK 2.7 (and R when set up): docs/benchmarks.md
 bench: setup

@@ -1,34 +1,58 @@
-"""Every golden case from real CNTK 2.7, forward and gradients, through the CNTK-style API."""
+"""Every golden case from real CNTK 2.7 (tests/goldens/<family>/cases/), forward and gradients,
+through the CNTK-style Python API; and the generator's case registry (tools/goldens/) against the
+files on disk."""
+import pathlib
+import sys
+
 import numpy as np
 import pytest
 
 import cntkr_py as C
-from goldens_io import array, convtranspose_cases, layer_kwargs, load
+from goldens_io import (array, case_files, case_id, errors, families, family_of, layer_kwargs, load, param_names,
+                        tolerances)
 
-CASES = convtranspose_cases()
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tools"))
+import goldens as registry  # noqa: E402  (tools/goldens: the generator's families, read without CNTK)
+
+CASES = case_files()
 
 
-def tolerances(dtype):
-    return dict(rtol=1e-5, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
+def build_layer(family, case):
+    """layers/<Name>: C.layers.<Name>(**case["layer"]) applied to one input."""
+    dtype = np.dtype(case["dtype"])
+    x = C.input_variable(tuple(case["input_shape"]), dtype=dtype, needs_gradient=True)
+    layer = getattr(C.layers, family.split("/", 1)[1])(**layer_kwargs(case, C))
+    return layer(x), x, layer
+
+
+# How a family's cases are built, by family or by the folder above it: (f, x, the object whose
+# attributes are the case's parameters).
+BUILDERS = {"layers": build_layer}
+
+
+def builder(family):
+    build = BUILDERS.get(family) or BUILDERS.get(family.split("/")[0])
+    assert build is not None, f"no builder for golden family {family} in tests/test_goldens.py"
+    return build
 
 
 def test_golden_set_is_large():
-    assert len(CASES) >= 300, f"only {len(CASES)} golden cases in tests/goldens/convtranspose"
+    assert len(case_files("layers/ConvolutionTranspose")) >= 300
 
 
-@pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
+@pytest.mark.parametrize("path", CASES, ids=[case_id(p) for p in CASES])
 def test_golden(path):
+    family = family_of(path)
     case = load(path)
+    f, x, owner = builder(family)(family, case)
     dtype = np.dtype(case["dtype"])
-    x = C.input_variable(tuple(case["input_shape"]), dtype=dtype, needs_gradient=True)
-    layer = C.layers.ConvolutionTranspose(**layer_kwargs(case, C))
-    f = layer(x)
+    params = [p for p in param_names(case) if case[p] is not None]
+    for p in param_names(case):
+        if case[p] is None:
+            assert getattr(owner, p) is None, p
+    for p in params:
+        getattr(owner, p).value = array(case[p])
     xv = array(case["x"])
-    layer.W.value = array(case["W"])
-    if case["b"] is not None:
-        layer.b.value = array(case["b"])
-    else:
-        assert layer.b is None
     tol = tolerances(case["dtype"])
 
     y = f.eval({x: xv})
@@ -36,9 +60,23 @@ def test_golden(path):
     assert y.dtype == dtype and y.shape == expected.shape
     np.testing.assert_allclose(y, expected, **tol)
 
-    wrt = [layer.W, x] + ([layer.b] if case["b"] is not None else [])
+    wrt = [getattr(owner, p) for p in params] + [x]
     grads = f.grad({x: xv}, wrt=wrt)
     np.testing.assert_allclose(grads[x], array(case["grad_x"]), **tol)
-    np.testing.assert_allclose(grads[layer.W], array(case["grad_W"]), **tol)
-    if case["b"] is not None:
-        np.testing.assert_allclose(grads[layer.b], array(case["grad_b"]), **tol)
+    for p in params:
+        np.testing.assert_allclose(grads[getattr(owner, p)], array(case[f"grad_{p}"]), err_msg=p, **tol)
+
+
+def test_every_family_on_disk_is_registered_in_the_generator():
+    assert families() == sorted(registry.load_all())
+
+
+@pytest.mark.parametrize("name", [n for n, f in registry.load_all().items() if hasattr(f, "specs")])
+def test_case_registry_lists_exactly_the_cases_on_disk(name):
+    """A case family's spec list (built without CNTK) names every case file and every error entry
+    once, and nothing else: the registry and the files agree."""
+    specs = registry.FAMILIES[name].specs().items
+    on_disk = sorted([p.stem for p in case_files(name)] + [e["id"] for e in errors(name)])
+    assert sorted(s["id"] for s in specs) == on_disk
+    rejected = {e["id"] for e in errors(name)}
+    assert all(s["id"] in rejected for s in specs if s["expect_error"])

@@ -1,5 +1,5 @@
-"""cntkr_py.initializer against what CNTK 2.7 draws (tests/goldens/initializers.json,
-made by tools/make_init_goldens.py with the real CNTK).
+"""cntkr_py.initializer against what CNTK 2.7 draws (tests/goldens/initializers/statistics.json,
+made by `tools/make_goldens.py initializers` with the real CNTK).
 
 Statistical tolerances are derived from n: the standard error of a sample std is
 sigma*sqrt((kurtosis-1)/(4n)) (kurtosis 1.8 uniform, 3 normal, ~2.3 normal truncated at
@@ -10,19 +10,16 @@ causes (test_tolerances_detect_fan_swap checks this), and uniform limits are pin
 """
 
 import inspect
-import json
 import math
-import os
 
 import numpy as np
 import pytest
 import torch
 
 from cntkr_py import initializer as I
+from goldens_io import GOLDENS, load
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "goldens", "initializers.json")
-with open(GOLDEN) as fh:
-    G = json.load(fh)
+G = load(GOLDENS / "initializers" / "statistics.json")
 CASES = G["cases"]
 Z = 5.0
 KURT = {"uniform": 1.8, "normal": 3.0, "truncated_normal": 2.3}

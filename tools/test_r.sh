@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Tests the R package: testthat on the source (every golden case, bad input,
-# signatures), then `R CMD build` and `R CMD check --no-manual` offline, which
-# must end with 0 errors and 0 warnings. Uses .Rlib (tools/setup_r.sh) and
-# .venv's Python. Exits non-zero on any failure.
+# signatures; no test may skip), then `R CMD build` and `R CMD check --no-manual`
+# offline, which must end with 0 errors and 0 warnings. The golden files
+# (tests/goldens) are not in the built package, so R CMD check skips the golden
+# tests: each golden case runs once here and once in pytest (tests/test_r_rpy2.py).
+# Uses .Rlib (tools/setup_r.sh) and .venv's Python. Exits non-zero on any failure.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +35,10 @@ Rscript --vanilla "$work/testthat.R" "$ROOT"
 echo "== R CMD build"
 (cd "$work" && R CMD build --no-manual "$ROOT")
 tarball="$(ls "$work"/cntkr_*.tar.gz)"
+if tar -tzf "$tarball" | grep '^cntkr/tests/goldens/' >/dev/null; then
+  echo "the built package holds tests/goldens: R CMD check would run the golden cases again" >&2
+  exit 1
+fi
 
 echo "== R CMD check --no-manual"
 status=0

@@ -1,9 +1,13 @@
-# Golden cases from real CNTK 2.7 (tests/goldens, format: tests/goldens/FORMAT.md): reading
-# them and running them through the R API.
+# The R golden driver: golden cases from real CNTK 2.7 (tests/goldens/<family>/cases/*.json,
+# format: tests/goldens/FORMAT.md) run through cntkr's R API as a CNTK-R user writes them.
+# Written once, used by both harnesses: testthat sources it as a helper (test-goldens.R),
+# tests/test_r_rpy2.py sources it through rpy2 and calls golden_run_case(). Only the
+# expect_*/skip_* parts need testthat; golden_run_case() and what it calls need only cntkr.
 
-# The golden files live in the source tree at tests/goldens (beside the
-# Python tests). CNTKR_GOLDENS overrides; from an installed or checked copy
-# of the package they are found through the source tree when it is there.
+# The golden files live in the source tree at tests/goldens (beside the Python tests); they are
+# not in the built package (.Rbuildignore), so R CMD check skips the golden tests and each case
+# runs once in testthat (tools/test_r.sh) and once in pytest per `make test`. CNTKR_GOLDENS
+# overrides; CNTKR_SOURCE (a source checkout) is tried last.
 goldens_dir <- function() {
   candidates <- c(
     Sys.getenv("CNTKR_GOLDENS"),
@@ -11,19 +15,37 @@ goldens_dir <- function() {
     file.path(Sys.getenv("CNTKR_SOURCE"), "tests", "goldens")
   )
   for (dir in candidates[nzchar(candidates)]) {
-    if (dir.exists(file.path(dir, "convtranspose"))) {
+    if (file.exists(file.path(dir, "FORMAT.md"))) {
       return(normalizePath(dir))
     }
   }
   NULL
 }
 
-golden_cases <- function() {
-  dir <- goldens_dir()
+skip_if_no_goldens <- function() {
+  if (is.null(goldens_dir())) {
+    skip(paste("the golden files are not in the built package: they run from the source tree",
+               "(tools/test_r.sh, pytest's tests/test_r_rpy2.py)"))
+  }
+}
+
+# Every case file under the golden tree, named by its family ("layers/ConvolutionTranspose"),
+# or those of the given families.
+golden_case_files <- function(family = NULL, dir = goldens_dir()) {
   if (is.null(dir)) {
     return(character())
   }
-  sort(list.files(file.path(dir, "convtranspose"), pattern = "[.]json$", full.names = TRUE))
+  rel <- list.files(dir, pattern = "[.]json$", recursive = TRUE)
+  rel <- rel[basename(dirname(rel)) == "cases"]
+  families <- dirname(dirname(rel))
+  keep <- if (is.null(family)) rep(TRUE, length(rel)) else families %in% family
+  stats::setNames(file.path(dir, rel[keep]), families[keep])
+}
+
+# The configurations CNTK rejects, for one family (skips where the golden files are absent).
+golden_errors <- function(family) {
+  skip_if_no_goldens()
+  read_golden(file.path(goldens_dir(), family, "errors.json"))
 }
 
 read_golden <- function(path) {
@@ -44,7 +66,8 @@ golden_activations <- list(
   leaky_relu = op_leaky_relu, softplus = op_softplus
 )
 
-# The case's layer arguments as an R user writes them: vectors, NULL, logicals.
+# The case's layer arguments as an R user writes them: vectors, NULL, logicals. An activation
+# is cntkr's op (op_relu), or with r_activation = TRUE an R function wrapping it.
 golden_layer_args <- function(case, r_activation = FALSE) {
   args <- lapply(case$layer, function(v) if (is.list(v)) unlist(v) else v)
   if (!is.null(args$activation)) {
@@ -56,6 +79,60 @@ golden_layer_args <- function(case, r_activation = FALSE) {
 
 golden_tolerance <- function(dtype) {
   if (identical(dtype, "float64")) 1e-10 else 1e-5
+}
+
+# How a family's cases are built, by family or by the folder above it: each returns the
+# Function f, its input x and the object whose attributes are the case's parameters.
+golden_builders <- list(
+  # layers/<Name>: cntkr's export <Name> called with the case's "layer" arguments, applied to x
+  layers = function(family, case, r_activation) {
+    constructor <- getExportedValue("cntkr", basename(family))
+    x <- op_input_variable(unlist(case$input_shape), dtype = case$dtype, needs_gradient = TRUE)
+    layer <- do.call(constructor, golden_layer_args(case, r_activation))
+    list(f = layer(x), x = x, params = layer)
+  }
+)
+
+# The parameters a case sets and differentiates: every key with a grad_<key> but x ("W", "b"),
+# without those that are null (b without bias).
+golden_param_names <- function(case) {
+  keys <- names(case)
+  keys <- keys[paste0("grad_", keys) %in% keys & keys != "x"]
+  Filter(function(k) !is.null(case[[k]]), keys)
+}
+
+# Runs one golden case (a path or a case read by read_golden) through the R API. Returns the
+# checks, named by label: list(key = the golden's key, value = the R array to compare with it).
+golden_run_case <- function(case, family, r_activation = FALSE) {
+  if (is.character(case)) {
+    case <- read_golden(case)
+  }
+  build <- golden_builders[[family]]
+  if (is.null(build)) build <- golden_builders[[sub("/.*", "", family)]]
+  if (is.null(build)) {
+    stop("no R builder for golden family ", family, " (golden_builders, tests/testthat/helper-goldens.R)")
+  }
+  built <- build(family, case, r_activation)
+  f <- built$f
+  owner <- built$params
+  params <- golden_param_names(case)
+  for (p in params) {
+    owner[[p]]$value <- golden_array(case[[p]])
+  }
+  xv <- golden_array(case$x)
+  checks <- list(y = list(key = "y", value = func_eval(f, xv)))
+  grads <- func_grad(f, xv, wrt = c(lapply(params, function(p) owner[[p]]), list(built$x)))
+  if (!length(params)) grads <- list(grads)
+  for (i in seq_along(grads)) {
+    key <- paste0("grad_", c(params, "x")[[i]])
+    checks[[key]] <- list(key = key, value = grads[[i]])
+  }
+  if (length(params)) {
+    # a list of one gives the bare array, as in CNTK
+    key <- paste0("grad_", params[[1]])
+    checks[[paste(key, "alone")]] <- list(key = key, value = func_grad(f, xv, wrt = list(owner[[params[[1]]]])))
+  }
+  checks
 }
 
 # |actual - expected| <= tol + tol * |expected|, elementwise (numpy's allclose
@@ -71,30 +148,13 @@ expect_close <- function(actual, expected, tol, label = "value") {
   )
 }
 
-# Runs one golden case through the R API; returns nothing, expects.
-check_golden_case <- function(path, r_activation = FALSE) {
+# Runs one golden case through the R API and expects every check to match the golden.
+check_golden_case <- function(path, family, r_activation = FALSE) {
   case <- read_golden(path)
   tol <- golden_tolerance(case$dtype)
-  x <- op_input_variable(unlist(case$input_shape), dtype = case$dtype, needs_gradient = TRUE)
-  layer <- do.call(ConvolutionTranspose, golden_layer_args(case, r_activation))
-  f <- layer(x)
-  layer$W$value <- golden_array(case$W)
-  if (!is.null(case$b)) {
-    layer$b$value <- golden_array(case$b)
+  checks <- golden_run_case(case, family, r_activation)
+  for (label in names(checks)) {
+    expect_close(checks[[label]]$value, golden_array(case[[checks[[label]]$key]]), tol,
+                 paste(case$id, label))
   }
-  xv <- golden_array(case$x)
-  expect_close(func_eval(f, xv), golden_array(case$y), tol, paste(case$id, "y"))
-  if (is.null(case$b)) {
-    grads <- func_grad(f, xv, wrt = list(layer$W, x))
-    names(grads) <- c("W", "x")
-  } else {
-    grads <- func_grad(f, xv, wrt = list(layer$W, layer$b, x))
-    names(grads) <- c("W", "b", "x")
-    expect_close(grads$b, golden_array(case$grad_b), tol, paste(case$id, "grad_b"))
-  }
-  expect_close(grads$W, golden_array(case$grad_W), tol, paste(case$id, "grad_W"))
-  expect_close(grads$x, golden_array(case$grad_x), tol, paste(case$id, "grad_x"))
-  # a list of one gives the bare array, as in CNTK
-  expect_close(func_grad(f, xv, wrt = list(layer$W)), golden_array(case$grad_W), tol,
-               paste(case$id, "grad_W alone"))
 }

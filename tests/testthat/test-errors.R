@@ -160,9 +160,7 @@ def cntkr_case_outcome(case):
 
 test_that("configurations CNTK 2.7 rejects fail in R exactly when they fail in Python, with its message", {
   skip_if_no_cntkr()
-  path <- file.path(goldens_dir(), "convtranspose_errors.json")
-  expect_true(file.exists(path))
-  cases <- jsonlite::fromJSON(path, simplifyVector = FALSE)
+  cases <- golden_errors("layers/ConvolutionTranspose")
   # CNTK-R's ConvolutionTranspose has no `dilation`: those cases have no R form.
   r_args <- names(formals(ConvolutionTranspose))
   cases <- Filter(function(case) all(names(case$layer) %in% r_args), cases)

@@ -1,14 +1,11 @@
-"""Measures what CNTK 2.7 draws for the W of C.layers.ConvolutionTranspose -> tests/goldens/initializers.json.
+"""The initializers family: tests/goldens/initializers/statistics.json, what CNTK 2.7 draws for the
+W of C.layers.ConvolutionTranspose (and of a bare C.parameter).
 
-Run with the reference CNTK (Python 3.6):
-    ../shared/cntk-reference/run tools/make_init_goldens.py [OUT.json]
-
-Everything recorded is measured from CNTK.  The only thing this script computes itself is
+Everything recorded is measured from CNTK.  The only thing this module computes itself is
 "cntk_formula": the fan rule and range/stdev transcribed from CNTK's source
 (Source/ComputationNetworkLib/InputAndParamNodes.cpp, LearnableParameter::InitRandom and
-ParseRandomizationType; Source/CNTKv2LibraryDll/Variable.cpp), and the script checks every
-measurement against it ("formula_ok").  Configurations that may crash CNTK are probed in a
-subprocess (`--probe CODE`).
+ParseRandomizationType; Source/CNTKv2LibraryDll/Variable.cpp), and every measurement is checked
+against it ("formula_ok").  Configurations that may crash CNTK are probed in a fresh process.
 """
 import json
 import math
@@ -16,10 +13,11 @@ import os
 import subprocess
 import sys
 
+from . import register
+from ._base import Family
+
 TARGET_N = 60000          # values pooled per case (over seeds 1000+k when one W is small)
 SENTINEL_RANK = 2147483647
-HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_OUT = os.path.join(HERE, "..", "tests", "goldens", "initializers.json")
 
 PROBE_PRELUDE = r'''
 import cntk as C, numpy as np
@@ -281,11 +279,8 @@ CONSTANT_PROBES = [
 ]
 
 
-def main():
-    if len(sys.argv) > 2 and sys.argv[1] == "--probe":
-        print(probe(sys.argv[2]))
-        return
-    out_path = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_OUT
+def measure_all():
+    """Everything statistics.json holds, measured in CNTK (this process and fresh probe processes)."""
     import numpy as np
     import cntk as C
     import inspect
@@ -359,12 +354,23 @@ def main():
     r2 = probe("w = W((3,3), 8, (2,10,10), C.glorot_uniform())\nprint('@@VAL', repr(float(w.ravel()[0])))")
     result["seed_checks"]["auto_seed_same_across_fresh_processes"] = r1["stdout"] == r2["stdout"]
 
-    with open(out_path, "w") as fh:
-        json.dump(result, fh, indent=1)
-        fh.write("\n")
-    bad = [c["id"] for c in cases if not c["formula_ok"]]
-    sys.stderr.write("wrote %s: %d cases, formula mismatches: %s\n" % (out_path, len(cases), bad))
+    return result
 
 
-if __name__ == "__main__":
-    main()
+class Initializers(Family):
+    name = "initializers"
+
+    def generate(self, root):
+        result = measure_all()
+        out_dir = self.directory(root)
+        if not os.path.isdir(out_dir):
+            os.makedirs(out_dir)
+        out_path = os.path.join(out_dir, "statistics.json")
+        with open(out_path, "w") as fh:
+            json.dump(result, fh, indent=1)
+            fh.write("\n")
+        bad = [c["id"] for c in result["cases"] if not c["formula_ok"]]
+        print("%s: wrote %s: %d cases, formula mismatches: %s" % (self.name, out_path, len(result["cases"]), bad))
+
+
+register(Initializers())
