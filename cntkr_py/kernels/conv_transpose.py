@@ -13,7 +13,7 @@ That window is one ``torch.nn.functional.conv_transpose{1,2,3}d`` call with padd
 output_padding=out-(L-2*start) whenever those are legal for torch; otherwise the full grid is
 computed and cropped/zero-extended (still exact, bias added after).
 
-W has shape (in_depth, num_filters, *filter_shape) -- torch's transposed layout, unflipped.
+W has shape ``(in_depth, num_filters, *filter_shape)``: torch's transposed layout, unflipped.
 The speed paths (measured in docs/benchmarks.md) live here, away from the API: oneDNN off for
 few filters, a custom backward for few filters, and chunking over samples.
 """

@@ -56,13 +56,13 @@ def ConvolutionTranspose(filter_shape, num_filters=None,
                          max_temp_mem_size_in_samples=0, name=""):
     """Transposed convolution ("deconvolution") over 1 to 3 spatial axes, as CNTK 2.7's.
 
-    The input is (in_depth, *spatial) (or just (*spatial) with ``reduction_rank=0``, where
-    in_depth is 1); the output is (num_filters, *out); W is (in_depth, num_filters,
-    *filter_shape) and b is (num_filters, 1, ..., 1).
+    The input is ``(in_depth, *spatial)`` (or just ``spatial`` with ``reduction_rank=0``, where
+    in_depth is 1); the output is ``(num_filters, *out)``; W is
+    ``(in_depth, num_filters, *filter_shape)`` and b is ``(num_filters, 1, ..., 1)``.
 
     ``num_filters=None`` (or ``()``, CNTK's spelling) gives scalar output items from a W of
-    shape (in_depth, *filter_shape) and a b of shape (1, ..., 1). The output keeps a depth
-    axis of 1, (1, *out), as CNTK 2.7 measurably does (its docs promise no depth axis). CNTK
+    shape ``(in_depth, *filter_shape)`` and a b of shape ``(1, ..., 1)``. The output keeps a
+    depth axis of 1, ``(1, *out)``, as CNTK 2.7 measurably does (its docs promise no depth axis). CNTK
     itself fails at eval for in_depth > 1 ("Mismatching outputShape and mapCount"); cntkr
     sums over the input depth there, as one filter would.
     ``output_shape`` gives the spatial output size, one value per filter axis (or one number
