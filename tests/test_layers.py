@@ -87,3 +87,11 @@ def test_oversized_parameters_are_refused(monkeypatch):
     with pytest.raises(MemoryError, match=r"W of shape \(1, 4, 2147483647\) needs 32\.0 GiB"):
         layer(C.input_variable((1, 3)))
     assert not layer.W._resolved()
+
+
+def test_large_parameters_warn(monkeypatch):
+    monkeypatch.setattr(base, "_WARN_BYTES", 1000)
+    layer = C.layers.ConvolutionTranspose(300, 4)
+    with pytest.warns(UserWarning, match=r"W of shape \(1, 4, 300\) takes 0\.0 GiB"):
+        layer(C.input_variable((1, 3)))
+    assert layer.W.shape == (1, 4, 300)

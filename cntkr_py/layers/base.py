@@ -91,7 +91,7 @@ class Layer:
                     "available; check the layer's arguments (e.g. filter_shape)")
             import warnings
             warnings.warn(f"{self.op_name}: {p.name} of shape {describe_shape(shape)} takes "
-                          f"{nbytes / 2**30:.1f} GiB", ResourceWarning, stacklevel=3)
+                          f"{nbytes / 2**30:.1f} GiB", UserWarning, stacklevel=3)
         p._materialize(shape, dtype)
 
     # ---- application -----------------------------------------------------------------
