@@ -53,14 +53,6 @@ class Function(Variable):
     def root_function(self):
         return self
 
-    @property
-    def output(self):
-        return self
-
-    @property
-    def outputs(self):
-        return [self]
-
     def step(self):
         """What the executor runs for this node (built once)."""
         if self._step is None:
