@@ -1,32 +1,28 @@
 #!/usr/bin/env Rscript
-# Writes tests/r_signatures.json: the formals (argument names and default
-# expressions, deparsed) of the CNTK-R functions that cntkr re-implements,
-# read from a CNTK-R source checkout (github.com/Microsoft/CNTK-R, R/ folder).
+# Writes tests/signatures/<family>.json: the formals (argument names and default
+# expressions, deparsed) of the CNTK-R functions that cntkr re-implements, read
+# from a CNTK-R source checkout (github.com/Microsoft/CNTK-R, R/ folder).
 #
-#   Rscript tools/make_r_signatures.R path/to/CNTK-R [tests/r_signatures.json]
+#   Rscript tools/make_r_signatures.R path/to/CNTK-R [tests/signatures]
 #
-# The source is parsed, never run. gpu_descriptor(device_id) is cntkr's
-# addition (CNTK-R lacked it) and is written with "source": "cntkr".
+# Run from the cntkr source tree. The functions are cntkr's exports (NAMESPACE)
+# that CNTK-R defines, plus cntkr's additions below; a function's family is the
+# cntkr R file that defines it (R/layers-convolutional.R -> layers-convolutional),
+# so a new export lands in its family's file with no list to edit here. Sources
+# are parsed, never run. The output folder's old *.json files are replaced.
 
 args <- commandArgs(trailingOnly = TRUE)
 if (length(args) < 1) {
-  stop("usage: Rscript tools/make_r_signatures.R path/to/CNTK-R [out.json]")
+  stop("usage: Rscript tools/make_r_signatures.R path/to/CNTK-R [out_dir]")
 }
 src <- args[[1]]
-out <- if (length(args) >= 2) args[[2]] else "tests/r_signatures.json"
+out_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "signatures")
 
-wanted <- c(
-  "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
-  "ConvolutionTranspose3D", "op_input_variable", "op_parameter", "op_constant",
-  "func_eval", "func_grad", "activation_identity", "op_relu", "op_sigmoid",
-  "op_tanh", "op_softmax", "op_elu", "op_leaky_relu", "op_softplus",
-  "init_glorot_uniform", "init_glorot_normal", "init_he_uniform",
-  "init_he_normal", "init_xavier", "init_uniform", "init_normal",
-  "init_truncated_normal", "cpu_descriptor", "try_set_default_device",
-  "use_default_device", "all_devices", "dict"
-)
+# cntkr's exports that CNTK-R lacked and whose signatures are kept all the same,
+# read from cntkr's own source: name -> the "source" recorded for it.
+additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)")
 
-signature <- function(fun_expr, file) {
+signature <- function(fun_expr) {
   fmls <- as.list(fun_expr[[2]])
   lapply(seq_along(fmls), function(i) {
     # a formal without default is the empty symbol, which deparses to ""
@@ -35,28 +31,55 @@ signature <- function(fun_expr, file) {
   })
 }
 
-found <- list()
-for (file in list.files(file.path(src, "R"), pattern = "[.]R$", full.names = TRUE)) {
-  for (e in as.list(parse(file, keep.source = FALSE))) {
-    if (is.call(e) && as.character(e[[1]]) %in% c("<-", "=") && is.name(e[[2]]) &&
-        is.call(e[[3]]) && identical(e[[3]][[1]], as.name("function"))) {
-      name <- as.character(e[[2]])
-      if (name %in% wanted) {
-        found[[name]] <- list(source = paste0("CNTK-R ", file.path("R", basename(file))),
-                              args = signature(e[[3]], file))
+# The top-level `name <- function(...)` definitions of an R/ folder:
+# name -> list(file, fun), the first definition of each name.
+definitions <- function(r_dir) {
+  found <- list()
+  for (file in list.files(r_dir, pattern = "[.]R$", full.names = TRUE)) {
+    for (e in as.list(parse(file, keep.source = FALSE))) {
+      if (is.call(e) && as.character(e[[1]]) %in% c("<-", "=") && is.name(e[[2]]) &&
+          is.call(e[[3]]) && identical(e[[3]][[1]], as.name("function"))) {
+        name <- as.character(e[[2]])
+        if (is.null(found[[name]])) found[[name]] <- list(file = basename(file), fun = e[[3]])
       }
     }
   }
+  found
 }
-missing <- setdiff(wanted, names(found))
+
+root <- normalizePath(".")
+exports <- parseNamespaceFile(basename(root), dirname(root))$exports
+ours <- definitions(file.path(root, "R"))
+theirs <- definitions(file.path(src, "R"))
+
+snapshot <- list()
+for (name in exports) {
+  if (!is.null(theirs[[name]])) {
+    entry <- list(source = paste0("CNTK-R ", file.path("R", theirs[[name]]$file)),
+                  args = signature(theirs[[name]]$fun))
+  } else if (name %in% names(additions)) {
+    entry <- list(source = additions[[name]], args = signature(ours[[name]]$fun))
+  } else {
+    next  # cntkr's own (install_cntkr, ...): no CNTK-R signature to keep
+  }
+  if (is.null(ours[[name]])) {
+    stop(name, " is exported but not defined as a function in R/")
+  }
+  entry$family <- sub("[.]R$", "", ours[[name]]$file)
+  snapshot[[name]] <- entry
+}
+missing <- setdiff(names(additions), names(snapshot))
 if (length(missing)) {
-  stop("not found in ", src, ": ", paste(missing, collapse = ", "))
+  stop("cntkr additions not exported: ", paste(missing, collapse = ", "))
 }
-found[["gpu_descriptor"]] <- list(
-  source = "cntkr (CNTK-R lacked it)",
-  args = list(list(name = "device_id", default = NULL))
-)
-found <- found[order(names(found))]
-json <- jsonlite::toJSON(found, auto_unbox = TRUE, null = "null", pretty = TRUE)
-writeLines(json, out)
-cat("wrote", length(found), "signatures to", out, "\n")
+
+dir.create(out_dir, showWarnings = FALSE, recursive = TRUE)
+unlink(list.files(out_dir, pattern = "[.]json$", full.names = TRUE))
+families <- vapply(snapshot, function(e) e$family, character(1))
+for (family in sort(unique(families))) {
+  part <- lapply(snapshot[families == family], function(e) e[c("source", "args")])
+  part <- part[order(names(part))]
+  json <- jsonlite::toJSON(part, auto_unbox = TRUE, null = "null", pretty = TRUE)
+  writeLines(json, file.path(out_dir, paste0(family, ".json")))
+  cat("wrote", length(part), "signatures to", file.path(out_dir, paste0(family, ".json")), "\n")
+}

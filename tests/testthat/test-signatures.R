@@ -1,27 +1,39 @@
-# The formals of cntkr's exports must equal CNTK-R's (tests/r_signatures.json,
-# written by tools/make_r_signatures.R from CNTK-R's source), so that CNTK-R
-# scripts run unchanged and a drift fails CI. A default written differently
+# The formals of cntkr's exports must equal CNTK-R's (tests/signatures/<family>.json,
+# one file per family, written by tools/make_r_signatures.R from CNTK-R's source), so
+# that CNTK-R scripts run unchanged and a drift fails CI. A default written differently
 # (a named constant instead of CNTK-R's literal) must evaluate to the same value.
 
-signatures_file <- function() {
+signatures_dir <- function() {
   candidates <- c(
-    testthat::test_path("..", "r_signatures.json"),
-    file.path(Sys.getenv("CNTKR_SOURCE"), "tests", "r_signatures.json")
+    testthat::test_path("..", "signatures"),
+    file.path(Sys.getenv("CNTKR_SOURCE"), "tests", "signatures")
   )
-  hit <- candidates[file.exists(candidates)]
+  hit <- candidates[dir.exists(candidates)]
   if (length(hit)) hit[[1]] else NA_character_
 }
 
-test_that("the signature snapshot is there and lists CNTK-R's functions", {
-  path <- signatures_file()
-  expect_true(file.exists(path))
-  snapshot <- jsonlite::fromJSON(path, simplifyVector = FALSE)
+signature_files <- function() {
+  list.files(signatures_dir(), pattern = "[.]json$", full.names = TRUE)
+}
+
+# Every family's signatures in one list, function name -> list(source, args).
+read_signatures <- function() {
+  do.call(c, lapply(signature_files(), jsonlite::fromJSON, simplifyVector = FALSE))
+}
+
+test_that("the signature snapshot is there, one file per family, and lists CNTK-R's functions", {
+  expect_true(dir.exists(signatures_dir()))
+  expect_true(all(c("layers-convolutional.json", "ops-activations.json", "ops-variables.json",
+                    "functions.json", "initializers.json", "device.json") %in%
+                  basename(signature_files())))
+  snapshot <- read_signatures()
+  expect_false(anyDuplicated(names(snapshot)) > 0, label = "a function in two families")
   expect_true(all(c("ConvolutionTranspose", "func_eval", "func_grad", "op_input_variable",
                     "init_glorot_uniform", "gpu_descriptor", "dict") %in% names(snapshot)))
 })
 
 test_that("every export in the snapshot has CNTK-R's argument names and defaults", {
-  snapshot <- jsonlite::fromJSON(signatures_file(), simplifyVector = FALSE)
+  snapshot <- read_signatures()
   ns <- asNamespace("cntkr")
   exports <- getNamespaceExports("cntkr")
   for (fun in names(snapshot)) {
@@ -55,7 +67,7 @@ test_that("every export in the snapshot has CNTK-R's argument names and defaults
 })
 
 test_that("the snapshot covers every CNTK-R function cntkr exports", {
-  snapshot <- jsonlite::fromJSON(signatures_file(), simplifyVector = FALSE)
+  snapshot <- read_signatures()
   ours_only <- c("install_cntkr", "is_cntkr_available", "SentinelValueForInferParamInitRank", "tune_allocator")
   expect_setequal(setdiff(getNamespaceExports("cntkr"), ours_only), names(snapshot))
 })
