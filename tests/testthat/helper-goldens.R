@@ -116,12 +116,14 @@ golden_run_case <- function(case, family, r_activation = FALSE) {
   f <- built$f
   owner <- built$params
   params <- golden_param_names(case)
+  member <- function(p) eval(substitute(owner$P, list(P = as.name(p))))  # owner$W
   for (p in params) {
-    owner[[p]]$value <- golden_array(case[[p]])
+    value <- golden_array(case[[p]])
+    eval(substitute(owner$P$value <- value, list(P = as.name(p))))  # owner$W$value <- value
   }
   xv <- golden_array(case$x)
   checks <- list(y = list(key = "y", value = func_eval(f, xv)))
-  grads <- func_grad(f, xv, wrt = c(lapply(params, function(p) owner[[p]]), list(built$x)))
+  grads <- func_grad(f, xv, wrt = c(lapply(params, member), list(built$x)))
   if (!length(params)) grads <- list(grads)
   for (i in seq_along(grads)) {
     key <- paste0("grad_", c(params, "x")[[i]])
@@ -130,7 +132,7 @@ golden_run_case <- function(case, family, r_activation = FALSE) {
   if (length(params)) {
     # a list of one gives the bare array, as in CNTK
     key <- paste0("grad_", params[[1]])
-    checks[[paste(key, "alone")]] <- list(key = key, value = func_grad(f, xv, wrt = list(owner[[params[[1]]]])))
+    checks[[paste(key, "alone")]] <- list(key = key, value = func_grad(f, xv, wrt = list(member(params[[1]]))))
   }
   checks
 }
