@@ -6,7 +6,7 @@ Every function returns an :class:`Initializer`, a small description object
 draws the parameter value with :meth:`Initializer.draw`.
 
 Distributions and fans follow CNTK 2.7 exactly (measured against CNTK, see
-``tests/goldens/initializers.json`` and ``tools/make_init_goldens.py``);
+``tests/goldens/initializers/statistics.json``, made by ``tools/make_goldens.py initializers``);
 CNTK's random bits themselves cannot be reproduced, only the distributions.
 
 Fan rule (CNTK ``LearnableParameter::InitRandom``), stated on the Python-API
