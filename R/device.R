@@ -31,25 +31,26 @@ NULL
 #' @rdname devices
 #' @export
 cpu_descriptor <- function() {
-  cntk$device$cpu()
+  cntk_call("device.cpu")
 }
 
 #' @rdname devices
 #' @export
 gpu_descriptor <- function(device_id) {
-  cntk$device$gpu(as_integer(device_id, minimum = 0))
+  cntk_call("device.gpu", as_integer(device_id, minimum = 0))
 }
 
 #' @rdname devices
 #' @export
 all_devices <- function() {
-  cntk$device$all_devices()
+  cntk_call("device.all_devices")
 }
 
 #' @rdname devices
 #' @export
 try_set_default_device <- function(new_default_device, acquire_device_lock = FALSE) {
-  cntk$device$try_set_default_device(
+  cntk_call(
+    "device.try_set_default_device",
     new_default_device,
     acquire_device_lock = as_flag(acquire_device_lock)
   )
@@ -58,5 +59,5 @@ try_set_default_device <- function(new_default_device, acquire_device_lock = FAL
 #' @rdname devices
 #' @export
 use_default_device <- function() {
-  cntk$device$use_default_device()
+  cntk_call("device.use_default_device")
 }

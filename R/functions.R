@@ -10,9 +10,10 @@
 #'
 #' @param func The Function, e.g. `layer(x)`.
 #' @param arguments The input values: an R array for a Function with one
-#'   input; for several, `dict(x = xv, y = yv)` with the Variables' R names, a
-#'   list named by the Variables' `name`s, or an unnamed list in the order of
-#'   `func$arguments`.
+#'   input; for several, `dict(x = xv, y = yv)` with the Variables' R names
+#'   (see [dict()]), a list named by the Variables' `name`s, or an unnamed list
+#'   in the order of `func$arguments`. Real numbers only: complex values and
+#'   `NA` are rejected.
 #' @param outputs The outputs to compute, a list of Variables, or `NULL` for
 #'   all of them.
 #' @param device The device to compute on (see [cpu_descriptor()]), or `NULL`
@@ -30,18 +31,11 @@
 #' @export
 func_eval <- function(func, arguments = NULL, outputs = NULL, device = NULL,
                       as_matrix = TRUE) {
-  check_function(func)
-  as_matrix <- as_flag(as_matrix, "as_matrix")
-  arguments <- function_arguments(func, arguments, "arguments")
-  outputs <- as_variable_list(outputs, "outputs")
-  if (as_matrix) {
-    result <- direct_call("eval_c", func, arguments, outputs, device, "arguments")
-    if (!is.null(result)) {
-      return(result)
-    }
-  }
-  result <- bridge_call("eval", func, arguments, outputs, device, as_matrix, "arguments")
-  from_bridge(result, as_matrix)
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  bridge_call(
+    "eval", func, function_arguments(arguments, "arguments"), as_variable_list(outputs, "outputs"),
+    device, as_flag(as_matrix, "as_matrix"), "arguments"
+  )
 }
 
 #' Gradient of a Function
@@ -81,43 +75,37 @@ func_eval <- function(func, arguments = NULL, outputs = NULL, device = NULL,
 #' @export
 func_grad <- function(func, at, wrt = NULL, outputs = NULL, device = NULL,
                       as_matrix = TRUE, grad_root = NULL) {
-  check_function(func)
-  as_matrix <- as_flag(as_matrix, "as_matrix")
-  at <- function_arguments(func, at, "at")
-  wrt <- as_variable_list(wrt, "wrt")
-  if (as_matrix && is.null(outputs)) {
-    result <- direct_call("grad_c", func, at, wrt, device, grad_root, "at")
-    if (!is.null(result)) {
-      return(result)
-    }
-  }
+  check_py(func, "func", "a cntkr Function such as layer(x)")
   result <- bridge_call(
-    "grad", func, at, wrt, as_variable_list(outputs, "outputs"), device, as_matrix,
-    grad_root, "at"
+    "grad", func, function_arguments(at, "at"), as_variable_list(wrt, "wrt"),
+    as_variable_list(outputs, "outputs"), device, as_flag(as_matrix, "as_matrix"), grad_root, "at"
   )
   if (is.null(outputs)) {
-    return(from_bridge(result, as_matrix))
+    return(result)
   }
   # Python returns [gradients, output values]
-  parts <- reticulate::iterate(result, simplify = FALSE)
-  list(gradients = from_bridge(parts[[1]], as_matrix), outputs = from_bridge(parts[[2]], as_matrix))
+  list(gradients = result[[1]], outputs = result[[2]])
 }
 
 #' Create a dictionary of input values
 #'
 #' Pairs input Variables with their values for [func_eval()] and
-#' [func_grad()]. Each argument's name is the R name of a Variable in the
-#' calling environment; its value is an R array. Values are converted to
-#' C-order NumPy arrays of the Variable's dtype.
+#' [func_grad()], as CNTK-R's `dict()` (reticulate's) did. Each argument's
+#' name is looked up as an R variable in the calling environment first: when
+#' it holds a Variable, that Variable is the key. Otherwise the name stays a
+#' string, which [func_eval()] resolves to the input of that `name` (as CNTK
+#' resolves string keys). The values (R arrays) are converted to C-order
+#' arrays of each input's dtype when the Function is evaluated.
 #'
 #' @param ... Name-value pairs, e.g. `dict(x = xv, y = yv)` where `x` and `y`
-#'   are Variables from [op_input_variable()]. A name that is not an R
-#'   variable holding a Python object becomes a string key.
+#'   are Variables from [op_input_variable()] (R variables), or
+#'   `dict(features = xv)` for an input made with `name = "features"`.
 #' @return A Python dictionary.
 #' @examplesIf is_cntkr_available()
-#' x <- op_input_variable(2)
+#' x <- op_input_variable(2, name = "features")
 #' f <- op_relu(x)
-#' func_eval(f, dict(x = matrix(c(-1, 1), 1, 2)))
+#' func_eval(f, dict(x = matrix(c(-1, 1), 1, 2)))        # keyed by the R variable x
+#' func_eval(f, dict(features = matrix(c(-1, 1), 1, 2))) # keyed by the input's name
 #' @export
 dict <- function(...) {
   values <- list(...)
@@ -127,70 +115,39 @@ dict <- function(...) {
   }
   frame <- parent.frame()
   keys <- lapply(keys, function(key) {
-    if (exists(key, envir = frame, inherits = TRUE)) {
-      object <- get(key, envir = frame, inherits = TRUE)
-      if (is_py(object)) {
-        return(object)
-      }
-    }
-    key
+    object <- get0(key, envir = frame, inherits = TRUE)
+    if (is_py(object)) object else key
   })
-  values <- Map(function(key, value) input_value(key, value, "dict()"), keys, values)
-  reticulate::py_dict(keys, unname(values), convert = TRUE)
+  with_python(reticulate::py_dict(keys, lapply(unname(values), r_value), convert = FALSE))
 }
 
 # ------------------------------------------------------------------ helpers
 
-check_function <- function(func) {
-  if (!is_py(func)) {
-    value_error("`func` must be a cntkr Function such as layer(x), not ", describe_value(func), ".")
-  }
-  func
-}
-
-# One input value, converted for the Variable `key` (dict()).
-input_value <- function(key, value, arg) {
-  if (is_py(key) && (is.numeric(value) || is.logical(value) || is_py(value))) {
-    return(as_numpy_array(value, variable_dtype(key), arg = arg))
-  }
-  value
-}
-
 # func_eval's `arguments` / func_grad's `at` as cntkr_py._r_bridge takes them:
-# NULL, one value (for a Function with one input), or a Python dict
-# {Variable: value}. R arrays go as they are (reticulate shares their memory);
-# the bridge converts them, in one pass, to C-order arrays of each input's dtype.
-function_arguments <- function(func, arguments, arg) {
+# NULL, one value (for a Function with one input), a Python dict (dict()), a
+# named list (a dict keyed by the inputs' names) or an unnamed list (a tuple,
+# in the order of func$arguments). R arrays go as they are (reticulate shares
+# their memory); the bridge converts them, in one pass, to C-order arrays of
+# each input's dtype.
+function_arguments <- function(arguments, arg) {
   if (is.null(arguments) || is_py(arguments)) {
     return(arguments)
   }
   if (!is.list(arguments)) {
     return(r_value(arguments))
   }
-  inputs <- reticulate::iterate(reticulate::py_get_attr(func, "arguments"), simplify = FALSE)
-  names_given <- names(arguments)
-  if (is.null(names_given)) {
-    if (length(arguments) != length(inputs)) {
-      value_error(
-        "`", arg, "` has ", length(arguments), " values but the Function has ",
-        length(inputs), " inputs."
-      )
-    }
-    keys <- inputs
-  } else {
-    input_names <- vapply(inputs, function(v) py_to_r(v$name), character(1))
-    keys <- lapply(names_given, function(nm) {
-      hit <- which(input_names == nm)
-      if (length(hit) != 1) {
-        value_error(
-          "`", arg, "`: no single input of the Function is named \"", nm, "\" (inputs: ",
-          paste0("\"", input_names, "\"", collapse = ", "), ")."
-        )
-      }
-      inputs[[hit]]
-    })
+  values <- lapply(unname(arguments), r_value)
+  keys <- names(arguments)
+  if (is.null(keys)) {
+    return(tuple(values))
   }
-  reticulate::py_dict(keys, lapply(unname(arguments), r_value), convert = FALSE)
+  if (any(!nzchar(keys))) {
+    value_error(
+      "`", arg, "` must be a list named by the inputs' names, or an unnamed list in the ",
+      "order of the Function's inputs (func$arguments), not a partly named list."
+    )
+  }
+  with_python(reticulate::py_dict(as.list(keys), values, convert = FALSE))
 }
 
 # NULL -> None; a Variable -> [Variable]; a list of Variables -> a Python list.
@@ -205,26 +162,4 @@ as_variable_list <- function(x, arg) {
     value_error("`", arg, "` must be a list of Variables or Parameters, not ", describe_value(x), ".")
   }
   unname(x)
-}
-
-# What the bridge described (cntkr_py._r_bridge.to_r) -> a new R array, or a
-# list of them.
-native_array <- function(spec) {
-  .Call(cntkr_from_c, as.double(spec))
-}
-
-# What the bridge returns -> R: arrays (as_matrix = TRUE) or Python objects
-# (tensors, as_matrix = FALSE); a Python list -> an R list of them.
-from_bridge <- function(result, as_matrix) {
-  if (as_matrix) {
-    result <- py_to_r(result)
-    if (!isTRUE(py_handles$native)) {
-      return(result)
-    }
-    return(native_array(result))
-  }
-  if (inherits(result, "python.builtin.list")) {
-    return(lapply(reticulate::iterate(result, simplify = FALSE), py_obj, convert = TRUE))
-  }
-  py_obj(result, convert = TRUE)
 }

@@ -29,7 +29,9 @@
 #'   the default, [SentinelValueForInferParamInitRank], lets the layer decide.
 #' @param filter_rank Number of filter (kernel) axes, a whole number; the
 #'   default, [SentinelValueForInferParamInitRank], lets the layer decide.
-#' @param seed Random seed, a whole number `>= 0`, or `NULL` for a fresh one.
+#' @param seed Random seed, a whole number `>= 0`, or `NULL` to draw from
+#'   the session's generator (made reproducible by
+#'   [set_fixed_random_seed()]; R's `set.seed()` does not reach it).
 #' @return An initializer.
 #' @examplesIf is_cntkr_available()
 #' layer <- ConvolutionTranspose(c(3, 3), num_filters = 2,
@@ -52,7 +54,8 @@ NULL
 SentinelValueForInferParamInitRank <- .Machine$integer.max
 
 ranked_initializer <- function(kind, scale, output_rank, filter_rank, seed) {
-  cntk$initializer[[kind]](
+  cntk_call(
+    paste0("initializer.", kind),
     scale = as_number(scale),
     output_rank = as_integer(output_rank, "output_rank"),
     filter_rank = as_integer(filter_rank, "filter_rank"),
@@ -105,11 +108,43 @@ init_normal <- function(scale = 1, output_rank = SentinelValueForInferParamInitR
 #' @rdname initializers
 #' @export
 init_uniform <- function(scale, seed = NULL) {
-  cntk$initializer$uniform(as_number(scale), seed = as_nullable_integer(seed, minimum = 0))
+  cntk_call("initializer.uniform", as_number(scale), seed = as_nullable_integer(seed, minimum = 0))
 }
 
 #' @rdname initializers
 #' @export
 init_truncated_normal <- function(stdev, seed = NULL) {
-  cntk$initializer$truncated_normal(as_number(stdev), seed = as_nullable_integer(seed, minimum = 0))
+  cntk_call("initializer.truncated_normal", as_number(stdev), seed = as_nullable_integer(seed, minimum = 0))
+}
+
+#' Make random initial values reproducible
+#'
+#' R's [set.seed()] does not reach PyTorch, which draws cntkr's random initial
+#' values. `set_fixed_random_seed()` (CNTK's `cntk_py.set_fixed_random_seed`)
+#' seeds the generator behind every initializer that has no `seed` of its
+#' own: layers and parameters created and applied in the same order after the
+#' same call get the same values, in this session or the next.
+#'
+#' To fix one parameter's values regardless of what was drawn before, give
+#' its initializer a seed instead, e.g. `init = init_glorot_uniform(seed = 1)`
+#' (see [initializers]).
+#'
+#' Values are drawn when a parameter's shape is known: for a layer, when it
+#' is first applied to an input (`layer(x)`), not when it is created.
+#'
+#' @param seed The seed, a whole number `>= 0`.
+#' @return `NULL`, invisibly.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(c(2, 5, 5))
+#' set_fixed_random_seed(42)
+#' a <- ConvolutionTranspose(c(3, 3), num_filters = 4)
+#' a(x)
+#' set_fixed_random_seed(42)
+#' b <- ConvolutionTranspose(c(3, 3), num_filters = 4)
+#' b(x)
+#' identical(a$W$value, b$W$value)  # TRUE
+#' @export
+set_fixed_random_seed <- function(seed) {
+  bridge_call("set_fixed_random_seed", as_integer(seed, minimum = 0))
+  invisible()
 }

@@ -14,8 +14,10 @@
 #' Shapes are in CNTK-Python order, channels first, without the batch axis.
 #' - Input: `c(in_depth, n_1, ..., n_r)` with `reduction_rank = 1`, or
 #'   `c(n_1, ..., n_r)` with `reduction_rank = 0`.
-#' - Output: `c(num_filters, out_1, ..., out_r)`, or `c(out_1, ..., out_r)`
-#'   when `num_filters = NULL`.
+#' - Output: `c(num_filters, out_1, ..., out_r)`. With `num_filters = NULL`
+#'   the output keeps a depth axis of size 1, `c(1, out_1, ..., out_r)`, as in
+#'   CNTK 2.7 (its `num_filters=()`); this works for inputs of depth 1 (or
+#'   `reduction_rank = 0`) only.
 #'
 #' With stride `s_i` and kernel size `k_i` on axis `i`, unless `output_shape`
 #' gives it, the output length is
@@ -28,10 +30,11 @@
 #'
 #' @section Attributes:
 #' - `W`: the kernel, shape `c(in_depth, num_filters, filter_shape)`
-#'   (`in_depth` left out with `reduction_rank = 0`, `num_filters` left out
+#'   (`in_depth` is 1 with `reduction_rank = 0`; `num_filters` is left out
 #'   when `NULL`), applied unflipped like `torch.nn.functional.conv_transpose`.
 #' - `b`: the bias, shape `c(num_filters, 1, ..., 1)` (one `1` per spatial
-#'   axis), present when `bias = TRUE`.
+#'   axis; only the `1`s when `num_filters = NULL`), present when
+#'   `bias = TRUE`.
 #'
 #' Read them with `layer$W$value` (an R array) and set them with
 #' `layer$W$value <- array(...)` (the shape is checked).
@@ -39,7 +42,8 @@
 #' @param filter_shape Kernel size, a whole number or a vector of whole numbers
 #'   `>= 1`, one per spatial axis, e.g. `c(5, 5)`.
 #' @param num_filters Number of output channels, a whole number `>= 1`, or
-#'   `NULL` (or `integer(0)`) for an output without a channel axis.
+#'   `NULL` (or `integer(0)`) for a kernel without a filter axis; the output
+#'   then has one channel (see Shape).
 #' @param activation Function applied to the output: a cntkr activation such as
 #'   [op_relu] or [activation_identity] (the default), or an R function of one
 #'   argument built from cntkr ops, e.g. `function(x) op_leaky_relu(x)`.
@@ -102,7 +106,7 @@ ConvolutionTranspose <- function(filter_shape, num_filters = NULL,
   args$sharing <- as_pad(sharing, "sharing", lengths = c(1, rank))
   args$max_temp_mem_size_in_samples <- as_integer(max_temp_mem_size_in_samples, minimum = 0)
   args$reduction_rank <- as_reduction_rank(reduction_rank)
-  do.call(cntk$layers$ConvolutionTranspose, args)
+  do.call(cntk_call, c("layers.ConvolutionTranspose", args))
 }
 
 #' @rdname ConvolutionTranspose
@@ -116,7 +120,7 @@ ConvolutionTranspose1D <- function(filter_shape, num_filters = NULL,
     1L, filter_shape, num_filters, activation, init, pad, strides, bias,
     init_bias, output_shape, name
   )
-  do.call(cntk$layers$ConvolutionTranspose1D, args)
+  do.call(cntk_call, c("layers.ConvolutionTranspose1D", args))
 }
 
 #' @rdname ConvolutionTranspose
@@ -130,7 +134,7 @@ ConvolutionTranspose2D <- function(filter_shape, num_filters = NULL,
     2L, filter_shape, num_filters, activation, init, pad, strides, bias,
     init_bias, output_shape, name
   )
-  do.call(cntk$layers$ConvolutionTranspose2D, args)
+  do.call(cntk_call, c("layers.ConvolutionTranspose2D", args))
 }
 
 #' @rdname ConvolutionTranspose
@@ -144,7 +148,7 @@ ConvolutionTranspose3D <- function(filter_shape, num_filters = NULL,
     3L, filter_shape, num_filters, activation, init, pad, strides, bias,
     init_bias, output_shape, name
   )
-  do.call(cntk$layers$ConvolutionTranspose3D, args)
+  do.call(cntk_call, c("layers.ConvolutionTranspose3D", args))
 }
 
 # The validation shared by the four factories (torch's _ConvTransposeNd):
@@ -176,22 +180,4 @@ as_reduction_rank <- function(reduction_rank) {
     value_error("`reduction_rank` must be 0 or 1, not ", describe_value(reduction_rank), ".")
   }
   value
-}
-
-# `init`: an initializer (Python object), a number, or an array of W's shape.
-as_init <- function(init, arg = "init") {
-  if (is.null(init) || is_py(init)) {
-    return(init)
-  }
-  if (!is.numeric(init) || length(init) == 0 || anyNA(init) || !all(is.finite(init))) {
-    value_error(
-      "`", arg, "` must be an initializer such as init_glorot_uniform(), a number ",
-      "or an array of W's shape, not ", describe_value(init), "."
-    )
-  }
-  if (length(init) == 1 && is.null(dim(init))) {
-    return(as.double(init))
-  }
-  # float64 keeps every digit; Python casts it to the parameter's dtype.
-  as_numpy_array(init, "float64", arg = arg)
 }

@@ -25,7 +25,7 @@
 #'   number; `1` when missing (CNTK-R's signature names it `right`).
 #' @param axis 0-based static axis for `op_softmax()`, a whole number, or
 #'   `NULL` for all axes.
-#' @param steepness Steepness of `op_softplus()`, a positive number; `1` is
+#' @param steepness Steepness of `op_softplus()`, a non-zero number; `1` is
 #'   the plain softplus.
 #' @param name Name of the resulting Function, a string.
 #' @return A Function.
@@ -40,31 +40,31 @@ NULL
 #' @rdname activations
 #' @export
 activation_identity <- function(keep) {
-  cntk$identity(as_operand(keep))
+  cntk_call("identity", as_operand(keep))
 }
 
 #' @rdname activations
 #' @export
 op_relu <- function(x, name = "") {
-  cntk$relu(as_operand(x), name = as_name(name))
+  cntk_call("relu", as_operand(x), name = as_name(name))
 }
 
 #' @rdname activations
 #' @export
 op_sigmoid <- function(x, name = "") {
-  cntk$sigmoid(as_operand(x), name = as_name(name))
+  cntk_call("sigmoid", as_operand(x), name = as_name(name))
 }
 
 #' @rdname activations
 #' @export
 op_tanh <- function(x, name = "") {
-  cntk$tanh(as_operand(x), name = as_name(name))
+  cntk_call("tanh", as_operand(x), name = as_name(name))
 }
 
 #' @rdname activations
 #' @export
 op_softmax <- function(x, axis = NULL, name = "") {
-  cntk$softmax(as_operand(x), axis = as_nullable_integer(axis), name = as_name(name))
+  cntk_call("softmax", as_operand(x), axis = as_nullable_integer(axis), name = as_name(name))
 }
 
 #' @rdname activations
@@ -74,19 +74,19 @@ op_elu <- function(left, right, name = "") {
   if (!missing(right)) {
     args$alpha <- as_number(right)
   }
-  do.call(cntk$elu, args)
+  do.call(cntk_call, c("elu", args))
 }
 
 #' @rdname activations
 #' @export
 op_leaky_relu <- function(x, name = "") {
-  cntk$leaky_relu(as_operand(x), name = as_name(name))
+  cntk_call("leaky_relu", as_operand(x), name = as_name(name))
 }
 
 #' @rdname activations
 #' @export
 op_softplus <- function(x, steepness = 1, name = "") {
-  cntk$softplus(as_operand(x), steepness = as_number(steepness), name = as_name(name))
+  cntk_call("softplus", as_operand(x), steepness = as_number(steepness, nonzero = TRUE), name = as_name(name))
 }
 
 # The Python activation behind each of cntkr's R activations: a layer given
@@ -111,7 +111,7 @@ as_activation <- function(activation, arg = "activation") {
   ns <- asNamespace("cntkr")
   for (r_name in names(python_activations)) {
     if (identical(activation, get(r_name, envir = ns))) {
-      return(cntk[[python_activations[[r_name]]]])
+      return(python_function(python_activations[[r_name]]))
     }
   }
   n_required <- sum(vapply(formals(activation), function(f) identical(f, quote(expr = )), logical(1)))

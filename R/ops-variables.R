@@ -35,19 +35,19 @@ op_input_variable <- function(shape, dtype = "float32", needs_gradient = FALSE,
     name = as_name(name)
   )
   if (is.null(args$dtype)) {
-    args$dtype <- numpy()$float32
+    args$dtype <- "float32"
   }
   # The default is left to Python, so that loading the help page or calling
   # with defaults never evaluates an Axis.
   if (!missing(dynamic_axes)) {
     args$dynamic_axes <- if (is_py(dynamic_axes)) list(dynamic_axes) else dynamic_axes
   }
-  do.call(cntk$input_variable, args)
+  do.call(cntk_call, c("input_variable", args))
 }
 
 # CNTK-R's default for `dynamic_axes`: the batch axis.
 get_default_batch_axis <- function() {
-  cntk$Axis$default_batch_axis()
+  cntk_call("Axis.default_batch_axis")
 }
 
 #' Create a parameter
@@ -75,15 +75,10 @@ get_default_batch_axis <- function() {
 op_parameter <- function(shape = NULL, init = NULL, dtype = "auto",
                          device = NULL, name = "") {
   dtype <- type_map(dtype)
-  if (!is.null(init) && !is_py(init) && !(is.numeric(init) && length(init) == 1 && is.null(dim(init)))) {
-    dt <- if (is.null(dtype)) "float32" else py_to_r(reticulate::py_str(numpy()$dtype(dtype)))
-    init <- as_numpy_array(init, dt, arg = "init")
-  } else {
-    init <- as_init(init)
-  }
-  cntk$parameter(
+  cntk_call(
+    "parameter",
     shape = normalize_shape(shape),
-    init = init,
+    init = as_init(init, dtype = dtype %||% "float32", what = "an array of `shape`"),
     dtype = dtype,
     device = device,
     name = as_name(name)
@@ -108,17 +103,21 @@ op_parameter <- function(shape = NULL, init = NULL, dtype = "auto",
 #' @export
 op_constant <- function(value = NULL, shape = NULL, dtype = "auto", name = "") {
   dtype <- type_map(dtype)
-  dt <- if (is.null(dtype)) "float32" else py_to_r(reticulate::py_str(numpy()$dtype(dtype)))
   if (!is.null(value) && !is_py(value)) {
     if (!is.numeric(value) || anyNA(value)) {
       value_error("`value` must be a number or a numeric array, not ", describe_value(value), ".")
     }
-    value <- if (length(value) == 1 && is.null(dim(value))) as.double(value) else as_numpy_array(value, dt)
+    value <- if (length(value) == 1 && is.null(dim(value))) {
+      as.double(value)
+    } else {
+      as_numpy_array(value, dtype %||% "float32")
+    }
   }
-  cntk$constant(
+  cntk_call(
+    "constant",
     value = value,
     shape = normalize_shape(shape),
-    dtype = if (is.null(dtype)) numpy()$float32 else dtype,
+    dtype = dtype %||% "float32",
     name = as_name(name)
   )
 }

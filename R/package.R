@@ -19,7 +19,7 @@
 "_PACKAGE"
 
 # The Python module, imported lazily in .onLoad (keras' habit): loading the R
-# package never needs Python; the first use does.
+# package never needs Python; the first use does (load_python(), bridge.R).
 cntk <- NULL
 
 # Name of the virtual environment made by install_cntkr().
@@ -53,14 +53,11 @@ cntkr_envname <- "r-cntkr"
 
 .onUnload <- function(libpath) {
   # The bridge calls this package's shared library through ctypes (src/layout.c): tell it to
-  # stop before R unloads the library, so a later call cannot jump into unmapped code.
-  module <- py_handles$bridge_module
-  if (!is.null(module)) {
-    try(reticulate::py_call(reticulate::py_get_attr(module, "use_native"), NULL), silent = TRUE)
-    py_handles$bridge <- NULL
-    py_handles$bridge_module <- NULL
-    py_handles$native <- FALSE
-    py_handles$direct <- FALSE
+  # stop before R unloads the library, so that a later call cannot jump into unmapped code.
+  bridge <- py_handles$bridge
+  if (!is.null(bridge)) {
+    try(reticulate::py_call(reticulate::py_get_attr(bridge, "use_native"), NULL), silent = TRUE)
+    rm(list = ls(py_handles), envir = py_handles)
   }
   library.dynam.unload("cntkr", libpath)
 }

@@ -1,51 +1,54 @@
-"""Entry points for the R package (``func_eval``, ``func_grad``, R arrays as input values).
+"""Entry points for the R package: ``func_eval``/``func_grad`` and R arrays in and out.
 
-Not part of the CNTK API: the R package calls these through reticulate, once per R call, with
-plain positional arguments, so that everything per call that is not R's own business happens
-here, in one Python call.
+Not part of the CNTK API. The R package calls these through reticulate (its one call path to
+Python), once per R call, with plain positional arguments, so that everything per call that is
+not R's own business happens here, in one Python call. Errors are raised as ordinary Python
+exceptions (ValueError, TypeError); the R package turns them into classed R conditions.
 
 Layout. reticulate hands an R double array over as a read-only, Fortran-ordered float64 NumPy
 array sharing R's memory (no copy); element ``x[i, j, k]`` in R is ``a[i-1, j-1, k-1]``. cntkr
 needs C-ordered arrays of the input's dtype, so :func:`from_r` makes one, reordering and casting
-in a single pass.
+in a single pass. Results go the other way in :func:`to_r`: a Fortran-ordered float64 array,
+which reticulate copies into the new R array as it is (its conversion of any other layout or
+dtype first makes that array itself, with a slower strided NumPy cast).
 
-The R package ships that pass as C (``src/layout.c``) and hands its path to :func:`use_native`
-when it loads the bridge. Then :func:`from_r` calls ``cntkr_r_to_c`` through ctypes, and results
-go back as *descriptions* (:func:`to_r`: address, dtype, shape of a C-order buffer kept alive in
-``_pinned`` until the next call) from which R's ``cntkr_from_c`` fills the R array itself:
-reticulate's NumPy -> R conversion copies twice (a NumPy cast, then a loop). Without the R
-package's library (the bridge used from Python, or the library missing), the same conversions
-run on torch and NumPy.
-
-Calls. ``func_eval``/``func_grad`` call :func:`eval_c`/:func:`grad_c` straight from the R
-package's C code (``src/pycall.c``) rather than through reticulate's ``py_call`` (tens of
-microseconds a call): R arrays arrive as :class:`RArray` (address and dims of R's memory, read
-in place by :func:`from_r`), results leave as a tuple (the description above), bad R input as
-its message. Everything else (``as_matrix = FALSE``, ``outputs`` with gradients, the bridge
-without the R library) goes through :func:`eval`/:func:`grad` and reticulate.
+Both passes are C (``src/layout.c`` of the R package, ``cntkr_r_to_c`` and ``cntkr_c_to_r``),
+called through ctypes on arrays this module owns or has checked, once the R package hands over
+its shared library (:func:`use_native`). They reverse the axes in cache-sized tiles, several
+times faster than torch's or NumPy's strided copies (docs/benchmarks.md). Without the library
+(the bridge used from Python, or the library missing) the same conversions run on torch and
+NumPy, with the same results.
 """
 from __future__ import annotations
 
 import ctypes
 import math
+import os
 import sys
 import warnings
 
 import numpy as np
 import torch
 
-from .ops.functions import Function
+from . import Function
+from .layers import Layer
+from .variables import Variable
 
-__all__ = ["RValueError", "RArray", "from_r", "to_r", "eval", "grad", "eval_c", "grad_c",
-           "from_r_value", "use_native"]
+__all__ = ["RValueError", "from_r", "to_r", "eval", "grad", "use_native", "check_fork",
+           "set_fixed_random_seed"]
 
 _F32 = np.dtype(np.float32)
 _F64 = np.dtype(np.float64)
 _TORCH = {_F32: torch.float32, _F64: torch.float64}
 
-#: from this many elements on, reorder with torch (multi-threaded, blocked) instead of NumPy;
-#: below it the few microseconds of torch's per-op overhead cost more than they save
+#: from this many values on, inputs are reordered by the C pass (else torch), and below it by
+#: NumPy: for small arrays the few microseconds of a ctypes or torch call cost more than they save
 _TORCH_MIN = 16384
+#: from this many values on, results are reordered by the C pass (else torch); below it
+#: reticulate's own NumPy cast is as fast
+_TORCH_MIN_OUT = 65536
+#: the most axes the C passes take (CNTKR_MAX_RANK in src/cntkr.h)
+_MAX_RANK = 32
 
 # torch.from_numpy warns once per process about read-only arrays (R's memory is read-only to
 # Python, and only read here): let that one warning pass here, silently.
@@ -57,65 +60,113 @@ with warnings.catch_warnings():
     del _ro
 
 
-#: ``cntkr_r_to_c`` of the R package's shared library (see :func:`use_native`), or None
+#: ``cntkr_r_to_c`` and ``cntkr_c_to_r`` of the R package's shared library, or None
 _r_to_c = None
-#: the dims argument of ``cntkr_r_to_c``, filled per call (its rank limit: CNTKR_MAX_RANK)
-_DIMS = (ctypes.c_int64 * 32)()
-#: results described to R by :func:`to_r`, kept alive until the next eval/grad call
-_pinned: list = []
+_c_to_r = None
 #: input buffers reused across calls, {(shape, dtype): array}, at most _SCRATCH_MAX of them
 _scratch: dict = {}
 _SCRATCH_MAX = 4
 _SCRATCH_MAX_BYTES = 64 * 2**20
-
-
-def use_native(path=None):
-    """Use the layout kernels of the R package's shared library at `path` (None: stop using
-    them). Returns whether they are in use. Called by the R package when it loads the bridge;
-    R then expects :func:`eval`/:func:`grad` results as descriptions (see :func:`to_r`)."""
-    global _r_to_c
-    if path is None:
-        _r_to_c = None
-        return False
-    fn = ctypes.CDLL(path).cntkr_r_to_c
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
-                   ctypes.POINTER(ctypes.c_int64), ctypes.c_int]
-    fn.restype = ctypes.c_int
-    _r_to_c = fn
-    return True
+#: the process this module was set up in (see check_fork)
+_pid = os.getpid()
 
 
 class RValueError(ValueError):
-    """Bad input found in Python whose message is for the R user (names the R argument)."""
+    """Bad R input found here; the message names the R argument."""
 
 
-class RArray:
-    """An R double array handed over by the R package's C code (``src/pycall.c``) for the
-    duration of one call: the address of its values and ``dim(x)`` (R's order; ``()`` for a
-    single number without dim). :func:`from_r` reads it in place, as it reads the NumPy view
-    that reticulate makes of an R array."""
-    __slots__ = ("address", "shape")
-
-    def __init__(self, address, shape):
-        self.address = address
-        self.shape = shape
-
-    def as_numpy(self) -> np.ndarray:
-        """A read-only NumPy view of the R memory (Fortran order), valid during the call."""
-        n = math.prod(self.shape)
-        if n == 0:
-            return np.zeros(self.shape, dtype=_F64, order="F")
-        a = np.ctypeslib.as_array((ctypes.c_double * n).from_address(self.address))
-        a = a.reshape(self.shape, order="F")
-        a.flags.writeable = False
-        return a
+def use_native(path=None):
+    """Use the layout passes of the R package's shared library at `path` (None: stop using
+    them, as the R package does before it unloads the library). Returns whether they are in
+    use."""
+    global _r_to_c, _c_to_r
+    if path is None:
+        _r_to_c = _c_to_r = None
+        return False
+    lib = ctypes.CDLL(path)
+    dims = ctypes.POINTER(ctypes.c_int64)
+    r_to_c, c_to_r = lib.cntkr_r_to_c, lib.cntkr_c_to_r
+    r_to_c.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_int, dims,
+                       ctypes.c_int]
+    c_to_r.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int, dims,
+                       ctypes.c_int]
+    r_to_c.restype = c_to_r.restype = ctypes.c_int
+    _r_to_c, _c_to_r = r_to_c, c_to_r
+    return True
 
 
-def _dtype_of(var) -> np.dtype:
-    """float64 for float64 inputs, else float32 (what R sends an input of `var`)."""
-    return _F64 if getattr(var, "dtype", None) == _F64 else _F32
+def check_fork():
+    """Called by the R package before each call: in a process forked from the one that set this
+    module up (R's ``parallel::mclapply``), torch's OpenMP thread pool is gone but still looks
+    ready, and the next multi-threaded kernel waits for it forever. One thread in the child
+    avoids it (and so does the C layout pass, which takes torch's thread count). Returns
+    whether this process is such a child seen for the first time."""
+    global _pid
+    pid = os.getpid()
+    if pid == _pid:
+        return False
+    _pid = pid
+    torch.set_num_threads(1)
+    return True
 
 
+def set_fixed_random_seed(seed):
+    """Seeds torch's random number generators (CPU and CUDA), which draw every initial value
+    whose initializer has no seed of its own: layers and parameters made after the same seed,
+    in the same order, get the same values (CNTK's ``cntk_py.set_fixed_random_seed``)."""
+    torch.manual_seed(int(seed))
+
+
+# ---------------------------------------------------------------------------- the C passes
+def _dims(shape):
+    return (ctypes.c_int64 * max(len(shape), 1))(*shape)
+
+
+def _check_layout_call(status, name):
+    if status == -2:
+        raise MemoryError(f"{name}: out of memory")
+    if status < 0:
+        raise ValueError(f"{name}: arguments rejected by the C layout pass")
+    return status
+
+
+def _r_array_ok(value) -> bool:
+    """Whether `value` is what reticulate makes of an R double array (and the C pass takes):
+    an F-contiguous, aligned float64 array of at most _MAX_RANK axes."""
+    return isinstance(value, np.ndarray) and value.dtype == _F64 and value.ndim > 0 and \
+        value.ndim <= _MAX_RANK and value.flags.f_contiguous and value.flags.aligned
+
+
+def _native_r_to_c(value: np.ndarray, out: np.ndarray) -> int:
+    """`value` (checked by _r_array_ok) into `out` (a C-contiguous float32/float64 array of the
+    same shape) by ``cntkr_r_to_c``; 1 if a value is NaN."""
+    if out.shape != value.shape or out.dtype not in _TORCH or not out.flags.c_contiguous or \
+            not out.flags.writeable:
+        raise ValueError("cntkr_r_to_c: the output must be a writable C-order array of the "
+                         "input's shape")
+    src = torch.from_numpy(value.T).data_ptr()  # (pointers via torch: C-fast, unlike .ctypes)
+    dst = torch.from_numpy(out).data_ptr()
+    return _check_layout_call(
+        _r_to_c(src, dst, out.dtype == _F64, value.ndim, _dims(value.shape),
+                torch.get_num_threads()), "cntkr_r_to_c")
+
+
+def _native_c_to_r(t: torch.Tensor) -> np.ndarray:
+    """A C-contiguous float32/float64 CPU tensor as a new F-ordered float64 array, by
+    ``cntkr_c_to_r``."""
+    if t.dtype not in (torch.float32, torch.float64) or not t.is_contiguous() or \
+            t.device.type != "cpu" or t.dim() > _MAX_RANK:
+        raise ValueError("cntkr_c_to_r: the input must be a C-order float32/float64 CPU tensor "
+                         f"of at most {_MAX_RANK} axes")
+    out = np.empty(tuple(t.shape), dtype=_F64, order="F")
+    if out.size:
+        _check_layout_call(
+            _c_to_r(t.data_ptr(), t.dtype == torch.float64, torch.from_numpy(out.T).data_ptr(),
+                    t.dim(), _dims(t.shape), torch.get_num_threads()), "cntkr_c_to_r")
+    return out
+
+
+# ---------------------------------------------------------------------------- R -> Python
 def _scratch_buffer(shape, dtype) -> np.ndarray:
     """An uninitialised C-order array for an input value of one eval/grad call, reused from
     call to call when nothing holds the previous one any more (its refcount shows whether a
@@ -140,39 +191,19 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
     with `scratch` (an input value that only lives for one eval/grad call) a reused buffer.
 
     `value`: an F-ordered float64 array (an R array), a list (an R vector of length > 1
-    without dim) or a float (length 1). NaN (R's NA or NaN) is rejected with an
-    :class:`RValueError` naming `arg`, as R's ``anyNA`` would.
+    without dim), a float (length 1), or any array-like of real numbers. NaN (R's NA or NaN)
+    and complex or non-numeric values are rejected with an :class:`RValueError` naming `arg`.
     """
     dtype = np.dtype(dtype)
-    if isinstance(value, RArray):
-        native = _r_to_c is not None and 0 < len(value.shape) <= len(_DIMS)
-        if not native:
-            value = value.as_numpy()
-    else:
-        native = False
-    r_array = native or isinstance(value, np.ndarray) and value.dtype == _F64 \
-        and value.flags.f_contiguous and value.ndim > 0
-    if _r_to_c is not None and r_array and len(value.shape) <= len(_DIMS):
-        # every size: small ones too, where NumPy's ufuncs (isnan, cast) next to torch's calls
-        # cost more than this one C call; pointers through torch (C-fast, unlike ndarray.ctypes)
-        shape = value.shape
-        if scratch:
-            out = _scratch_buffer(shape, dtype)
-            dst = torch.from_numpy(out)
-        else:
-            dst = torch.empty(shape, dtype=_TORCH[dtype])
-            out = dst.numpy()
-        for i, d in enumerate(shape):
-            _DIMS[i] = d
-        src = value.address if native else torch.from_numpy(value).data_ptr()
-        bad = _r_to_c(src, dst.data_ptr(), dtype == _F64, len(shape), _DIMS,
-                      torch.get_num_threads())
-        if bad < 0:
-            raise MemoryError("cntkr_r_to_c: out of memory")
-        if bad:
+    if dtype not in _TORCH:
+        raise ValueError(f"from_r: dtype must be float32 or float64, not {dtype}")
+    r_array = _r_array_ok(value) and value.size >= _TORCH_MIN
+    if r_array and _r_to_c is not None:
+        out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
+        if _native_r_to_c(value, out):
             raise RValueError(f"`{arg}` must not contain NA.")
         return out
-    if r_array and value.size >= _TORCH_MIN:
+    if r_array:
         out = _scratch_buffer(value.shape, dtype) if scratch else np.empty(value.shape, dtype)
         # value.T is C-contiguous; permuted back, it is `value` as a strided tensor
         src = torch.from_numpy(value.T).permute(*range(value.ndim - 1, -1, -1))
@@ -182,95 +213,110 @@ def from_r(value, dtype=_F32, arg="value", scratch=False):
         if torch.isnan(t.sum()) and torch.isnan(t).any():
             raise RValueError(f"`{arg}` must not contain NA.")
         return out
-    src = np.asarray(value)
+    try:
+        src = np.asarray(value)
+    except Exception:  # ragged lists and the like
+        src = np.asarray(None)
+    if src.dtype.kind == "c":
+        raise RValueError(f"`{arg}` must be real numbers, not complex numbers.")
+    if src.dtype.kind not in "fiub":
+        raise RValueError(f"`{arg}` must be a numeric array, not {_r_kind(value)}.")
     # checked before the cast: R's NA is a signalling NaN, whose cast NumPy warns about
     if src.dtype.kind == "f" and np.isnan(src).any():
         raise RValueError(f"`{arg}` must not contain NA.")
     return np.array(src, dtype=dtype, order="C")
 
 
-def to_r(t):
-    """A tensor (or array) as what R turns into an R array with the least work.
+def _r_kind(value) -> str:
+    """What an R user calls a value that is not numeric."""
+    items = value if isinstance(value, (list, tuple, np.ndarray)) else [value]
+    if all(isinstance(v, str) for v in items) or getattr(value, "dtype", None) is not None and \
+            value.dtype.kind in "US":
+        return "a character vector"
+    if value is None:
+        return "NULL"
+    return f"an object of class {type(value).__name__}"
 
-    With the R package's kernels (:func:`use_native`): a float64 vector ``[address, is_f64,
-    threads, *shape]`` describing a C-order float32/float64 CPU buffer, which stays alive in
-    ``_pinned`` until the next eval/grad call; R's ``cntkr_from_c`` copies it into a new R array.
-    Otherwise an F-ordered float64 array (for reticulate, whose own cast is then a plain copy).
-    Several results (:func:`_to_r_all`) go as one vector ``[-1, count, length_1, *description_1,
-    ...]``, which ``cntkr_from_c`` turns into an R list.
-    """
-    if _r_to_c is not None and isinstance(t, torch.Tensor):
-        return np.array(_describe(t), dtype=_F64)
+
+def _dtype_of(var) -> np.dtype:
+    """float64 for float64 inputs, else float32 (what R sends an input of `var`)."""
+    return _F64 if getattr(var, "dtype", None) == _F64 else _F32
+
+
+def _convert(var, value, arg):
+    """An input value from R as Function.eval takes it (Python values pass unchanged)."""
+    if isinstance(value, np.ndarray) and not value.flags.writeable and value.dtype == _F64:
+        return from_r(value, _dtype_of(var), arg, True)  # an R double array
+    if isinstance(value, (list, float, int, complex, str)) or \
+            isinstance(value, np.ndarray) and value.dtype.kind in "cUSO":
+        return from_r(value, _dtype_of(var), arg)  # an R vector without dim, or R's other types
+    return value
+
+
+def _input_named(f: Function, key):
+    """The input of `f` named `key`, when exactly one is (else None: Function.eval reports it)."""
+    hits = [a for a in f.arguments if a.name == key]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _feed(f: Function, arguments, arg):
+    """`arguments` as Function.eval takes it, every R value converted by :func:`from_r`.
+
+    A dict keys values by input Variable or input name (R's named list, ``dict()``); a tuple (R's
+    unnamed list) gives them in the order of ``f.arguments``; anything else is the value of
+    the Function's single input."""
+    if arguments is None:
+        return None
+    if isinstance(arguments, dict):
+        return {k: _convert(k if isinstance(k, Variable) else _input_named(f, k), v, arg)
+                for k, v in arguments.items()}
+    inputs = f.arguments
+    if isinstance(arguments, tuple):
+        if len(arguments) != len(inputs):
+            raise RValueError(f"`{arg}` has {len(arguments)} values but the Function has "
+                              f"{len(inputs)} input{'' if len(inputs) == 1 else 's'}.")
+        return {v: _convert(v, a, arg) for v, a in zip(inputs, arguments)}
+    if len(inputs) != 1:
+        return arguments  # Function.eval says what it needs
+    return {inputs[0]: _convert(inputs[0], arguments, arg)}
+
+
+def _check_function(f, arg="func"):
+    if isinstance(f, Function):
+        return f
+    if isinstance(f, Layer):
+        raise RValueError(
+            f"`{arg}` is a layer that has not been applied to an input yet: apply it first, "
+            "e.g. `f <- layer(x)` with `x <- op_input_variable(...)`, then pass `f`.")
+    kind = "a Variable" if isinstance(f, Variable) else f"a Python {type(f).__name__}"
+    raise RValueError(f"`{arg}` must be a cntkr Function such as layer(x), not {kind}.")
+
+
+# ---------------------------------------------------------------------------- Python -> R
+def to_r(t):
+    """A tensor (or array) as what reticulate turns into an R array with the least work: an
+    F-ordered float64 array, which reticulate copies as it is (made by the C pass when the R
+    package's library is in use, else by torch); a small one as it is, which reticulate casts."""
     if isinstance(t, torch.Tensor):
-        t = t.detach()
+        if t.requires_grad:
+            t = t.detach()
         if t.device.type != "cpu":
             t = t.cpu()
-        if t.dim() > 1 and t.numel() >= _TORCH_MIN:
-            # reversed axes, contiguous = the F-ordered float64 array; reticulate's own cast to
-            # F-ordered float64 is then a plain copy
-            f = t.permute(*range(t.dim() - 1, -1, -1)).to(
-                torch.float64, memory_format=torch.contiguous_format)
+        if t.dtype not in (torch.float32, torch.float64):
+            t = t.to(torch.float64)
+        if t.dim() > 1 and t.numel() >= _TORCH_MIN_OUT:
+            if _c_to_r is not None:
+                return _native_c_to_r(t.contiguous())
+            # reversed axes, contiguous = the F-ordered float64 array (one copy and cast)
+            f = torch.empty(tuple(reversed(t.shape)), dtype=torch.float64)
+            f.copy_(t.permute(*range(t.dim() - 1, -1, -1)))
             return f.numpy().T
         return t.numpy()
     return t
 
 
-def _describe(t: torch.Tensor) -> list:
-    """``[address, is_f64, threads, *shape]`` of `t` as a C-order float32/float64 CPU buffer,
-    which is kept alive in ``_pinned`` (see :func:`to_r`)."""
-    if t.requires_grad:
-        t = t.detach()
-    if not t.is_cpu:
-        t = t.cpu()
-    is_f64 = t.dtype == torch.float64
-    if not is_f64 and t.dtype != torch.float32:
-        t, is_f64 = t.to(torch.float64), True
-    t = t.contiguous()
-    _pinned.append(t)
-    return [float(t.data_ptr()), float(is_f64), float(torch.get_num_threads()), *map(float, t.shape)]
-
-
-def _feed(f: Function, arguments, arg):
-    """`arguments` as Function.eval takes it, every R value converted by :func:`from_r`."""
-    if arguments is None:
-        return None
-    if isinstance(arguments, dict):
-        return {k: _convert(k, v, arg) for k, v in arguments.items()}
-    inputs = f.arguments
-    if len(inputs) != 1:
-        raise RValueError(
-            f"`{arg}` is a single array but the Function has {len(inputs)} inputs; "
-            "give dict(x = xv, ...) instead.")
-    return {inputs[0]: _convert(inputs[0], arguments, arg)}
-
-
-def _convert(var, value, arg):
-    if isinstance(value, RArray) or isinstance(value, np.ndarray) and \
-            not value.flags.writeable and value.dtype == _F64:
-        return from_r(value, _dtype_of(var), arg, True)  # an R double array
-    if isinstance(value, (list, float, int)):
-        return from_r(value, _dtype_of(var), arg)  # an R vector without dim
-    return value  # a value already converted (dict()), or anything else: Python checks it
-
-
-def _descriptions(values, keys) -> list:
-    """A dict {key: tensor} as one description of them all, in `keys`' order (see
-    :func:`to_r`); one tensor as its description."""
-    if not isinstance(values, dict):
-        return _describe(values)
-    keys = list(values) if keys is None else keys
-    flat = [-1.0, float(len(keys))]
-    for k in keys:
-        d = _describe(values[k])
-        flat.append(float(len(d)))
-        flat.extend(d)
-    return flat
-
-
 def _to_r_all(values, keys, as_matrix):
     """A dict {key: tensor} (or one tensor) as a list in `keys`' order (or one value)."""
-    if as_matrix and _r_to_c is not None:
-        return np.array(_descriptions(values, keys), dtype=_F64)
     conv = to_r if as_matrix else (lambda v: v)
     if isinstance(values, dict):
         keys = list(values) if keys is None else keys
@@ -278,33 +324,20 @@ def _to_r_all(values, keys, as_matrix):
     return conv(values)
 
 
-def _returning_errors(fn, as_message=False):
-    """Bad R input comes back as an :class:`RValueError` *value*, not raised: R checks the
-    result's class, which costs less than a tryCatch() around every call. `as_message`: as
-    the error's message (a str), for the C caller (``src/pycall.c``)."""
-    def entry(*args):
-        try:
-            return fn(*args)
-        except RValueError as e:
-            return str(e.args[0]) if as_message else e
-    entry.__name__, entry.__doc__ = fn.__name__, fn.__doc__
-    return entry
-
-
-def _eval(f: Function, arguments=None, outputs=None, device=None, as_matrix=True,
-          arg="arguments"):
+# ---------------------------------------------------------------------------- entry points
+def eval(f, arguments=None, outputs=None, device=None, as_matrix=True, arg="arguments"):
     """``f.eval`` for R: outputs as :func:`to_r` arrays (`as_matrix`) or tensors; several
     outputs as a list in the order of `outputs`."""
-    _pinned.clear()
+    f = _check_function(f)
     values = f.eval(_feed(f, arguments, arg), outputs, device, as_numpy=False)
     return _to_r_all(values, outputs, as_matrix)
 
 
-def _grad(f: Function, at=None, wrt=None, outputs=None, device=None, as_matrix=True,
-          grad_root=None, arg="at"):
+def grad(f, at=None, wrt=None, outputs=None, device=None, as_matrix=True, grad_root=None,
+         arg="at"):
     """``f.grad`` for R: gradients as a list in the order of `wrt` (one gradient: bare); with
     `outputs`, a list [gradients, output values]."""
-    _pinned.clear()
+    f = _check_function(f)
     result = f.grad(_feed(f, at, arg), wrt, outputs, device, as_numpy=False, grad_root=grad_root)
     if outputs is None:
         return _to_r_all(result, wrt, as_matrix)
@@ -312,26 +345,56 @@ def _grad(f: Function, at=None, wrt=None, outputs=None, device=None, as_matrix=T
     return [_to_r_all(grads, wrt, as_matrix), _to_r_all(outs, outputs, as_matrix)]
 
 
-def _eval_c(f: Function, arguments=None, outputs=None, device=None, arg="arguments"):
-    """:func:`_eval` for the R package's C caller (``src/pycall.c``): R arrays come as
-    :class:`RArray`, the result goes back as a tuple (one description, see :func:`to_r`), bad
-    R input as its message (a str)."""
-    _pinned.clear()
-    values = f.eval(_feed(f, arguments, arg), outputs, device, as_numpy=False)
-    return tuple(_descriptions(values, outputs))
+# ---------------------------------------------------------------------------- objects
+def describe(obj) -> str:
+    """What ``print()`` shows for a cntkr object in R."""
+    return repr(obj)
 
 
-def _grad_c(f: Function, at=None, wrt=None, device=None, grad_root=None, arg="at"):
-    """:func:`_grad` for the C caller, as :func:`_eval_c` (no `outputs`)."""
-    _pinned.clear()
-    result = f.grad(_feed(f, at, arg), wrt, None, device, as_numpy=False, grad_root=grad_root)
-    return tuple(_descriptions(result, wrt))
+def static_shape(obj):
+    """``dim()`` of a cntkr object in R: its static shape, or None."""
+    shape = getattr(obj, "shape", None)
+    if not isinstance(shape, tuple) or not all(isinstance(d, int) for d in shape):
+        return None
+    return list(shape)
 
 
-eval = _returning_errors(_eval)
-grad = _returning_errors(_grad)
-eval_c = _returning_errors(_eval_c, as_message=True)
-grad_c = _returning_errors(_grad_c, as_message=True)
+def _kind(obj) -> str:
+    if isinstance(obj, Layer):
+        return "a layer"
+    if isinstance(obj, Function):
+        return "a Function"
+    if isinstance(obj, Variable):
+        return "a Parameter" if obj.is_parameter else "a Constant" if obj.is_constant else \
+            "an input Variable"
+    return f"a {type(obj).__name__}"
 
-#: :func:`from_r` for R (``as_numpy_array()``), returning an RValueError instead of raising it
-from_r_value = _returning_errors(from_r)
+
+def set_attribute(obj, name, value):
+    """``obj$name <- value`` in R. Only the ``value`` of a Parameter or a Constant can be set
+    (from an R array of its shape); re-assigning an attribute to the object it holds already is
+    accepted and does nothing (R does that for the outer ``$`` of ``layer$W$value <- W``)."""
+    settable = isinstance(obj, Variable) and (obj.is_parameter or obj.is_constant)
+    if name == "value" and settable:
+        if not isinstance(value, torch.Tensor):
+            dtype = obj.dtype if obj.dtype in (_F32, _F64) else _F32
+            value = from_r(value, dtype, "value")
+        obj.value = value
+        return None
+    try:
+        current = getattr(obj, name)
+    except Exception:
+        current = _MISSING
+    if current is value:
+        return None
+    if name == "value":
+        what = "input values go to func_eval() and func_grad()" if isinstance(obj, Variable) \
+            else "set the value of one of its Parameters, e.g. `layer$W$value <- W`"
+        raise RValueError(f"`value` can only be set on a Parameter or a Constant, not on "
+                          f"{_kind(obj)}: {what}.")
+    raise RValueError(
+        f"`{name}` of {_kind(obj)} cannot be set: only the `value` of a Parameter or a Constant "
+        "can, e.g. `layer$W$value <- W`.")
+
+
+_MISSING = object()

@@ -9,19 +9,19 @@
  * (R has doubles only; cntkr_py mostly float32).
  *
  * Why this is C and not torch or NumPy: their strided copies reverse the axes of a
- * (64, 64, 16, 16) array in 3-5 ms, against 0.25 ms for a plain cast of the same data
- * (docs/benchmarks.md); walking the array in small tiles of the two contiguous axes keeps every
- * cache line read and written once, at about 1 ms. And reticulate's own NumPy -> R conversion
- * copies twice (a NumPy cast, then a loop into the new R vector); cntkr_from_c() fills the R
- * array straight from the tensor's memory.
+ * (64, 64, 16, 16) array several times slower than a plain copy of the same data; walking the
+ * array in small tiles of the two contiguous axes keeps every cache line read and written once
+ * (docs/benchmarks.md has the measurements).
  *
- * Entry points:
+ * Entry points, each checking what it is given (rank, dimensions, buffers):
  *   cntkr_r_to_c()  plain C, called by cntkr_py/_r_bridge.py through ctypes on the memory that
- *                   reticulate shares with R (R double array -> new C-order float32/float64).
- *   cntkr_from_c()  .Call()ed by R/utils.R: a C-order float32/float64 buffer that the bridge
- *                   keeps alive -> a new R double array (cntkr_from_description(), also used
- *                   by pycall.c).
- *   cntkr_tune_malloc()  .Call()ed by tune_allocator() (R/package.R), opt-in.
+ *                   reticulate shares with R (R double array -> C-order float32/float64 array
+ *                   that the bridge owns).
+ *   cntkr_c_to_r()  plain C, called by the bridge through ctypes: a C-order float32/float64
+ *                   result -> a float64 array in R's order that the bridge owns, which
+ *                   reticulate then copies into the new R array as it is.
+ *   cntkr_tune_malloc()  .Call()ed by tune_allocator() (R/package.R), opt-in; no addresses.
+ * Nothing here takes an address from R code.
  */
 #include <limits.h>
 #include <stdint.h>
@@ -43,6 +43,8 @@
  * prefetchers streaming when the arrays do not fit in cache (measured: (64, 64, 16, 16) from R
  * 1.9 -> 1.05 ms; 5-20% slower on arrays that fit in cache) */
 #define RUN_MIN 256
+/* the most values an R vector can hold (R_XLEN_T_MAX) */
+#define MAX_VALUES ((int64_t)4503599627370496)
 
 /* one tile of NI x NK values, src rows -> buf -> dst rows (see reverse_* below) */
 #define COPY_TILE(TS, TD, NI, NK)                                                              \
@@ -83,7 +85,7 @@
     (void)nthreads;                                                                            \
     int bad = 0;                                                                               \
     if (r <= 1) {                                                                              \
-      _Pragma("omp parallel for num_threads(nthreads) schedule(static) reduction(|:bad)")     \
+      _Pragma("omp parallel for num_threads(nthreads) if(nthreads > 1) schedule(static) reduction(|:bad)") \
       for (int64_t i = 0; i < n; i++) {                                                        \
         TS v = src[i];                                                                         \
         bad |= v != v;                                                                         \
@@ -112,7 +114,7 @@
     const int64_t nl = a[r - 1], dl = ds[r - 1], nti = (len + TI - 1) / TI;                    \
     int64_t nm = 1;                                                                            \
     for (int j = p; j < r - 1; j++) nm *= a[j];                                                \
-    _Pragma("omp parallel for num_threads(nthreads) schedule(static) reduction(|:bad)")       \
+    _Pragma("omp parallel for num_threads(nthreads) if(nthreads > 1) schedule(static) reduction(|:bad)") \
     for (int64_t job = 0; job < nm * nti; job++) {                                             \
       int64_t rem = job / nti, so = 0, dof = 0;                                                \
       const int64_t i0 = (job % nti) * TI, ni = len - i0 < TI ? len - i0 : TI;                 \
@@ -139,73 +141,50 @@ DEFINE_REVERSE(reverse_d2f, double, float)
 DEFINE_REVERSE(reverse_d2d, double, double)
 DEFINE_REVERSE(reverse_f2d, float, double)
 
+/* the checks every entry point makes on what it is given; 0 when fine */
+static int check_args(const void *src, const void *dst, int r, const int64_t *dims, int64_t a[]) {
+  if (r < 0 || r > CNTKR_MAX_RANK || (r > 0 && dims == NULL)) return -1;
+  int64_t n = 1;
+  for (int j = 0; j < r; j++) {
+    if (dims[j] < 0 || dims[j] > INT_MAX || (dims[j] > 0 && n > MAX_VALUES / dims[j])) return -1;
+    a[j] = dims[r - 1 - j];
+    n *= dims[j];
+  }
+  if (n > 0 && (src == NULL || dst == NULL)) return -1;
+  return 0;
+}
+
 /*
  * R double array -> C-order array. `src`: the R array's memory; `dims`: dim(x), R's order
  * (d0, ..., dk), `r` of them; `dst`: room for prod(dims) values of float64 (dst_is_f64) or
  * float32, C-order of shape dims. Returns 1 if a value is NaN (R's NA included), else 0; -1 for
- * a rank above CNTKR_MAX_RANK (nothing written), -2 when out of memory.
+ * bad arguments (a rank above CNTKR_MAX_RANK, a negative or huge dimension, a NULL buffer;
+ * nothing written), -2 when out of memory.
  */
 int cntkr_r_to_c(const double *src, void *dst, int dst_is_f64, int r, const int64_t *dims,
                  int nthreads) {
-  if (r < 0 || r > CNTKR_MAX_RANK) return -1;
   int64_t a[CNTKR_MAX_RANK];
-  for (int j = 0; j < r; j++) a[j] = dims[r - 1 - j]; /* the R array: C-order, reversed dims */
+  if (check_args(src, dst, r, dims, a)) return -1;
+  if (nthreads < 1) nthreads = 1;
   if (dst_is_f64) return reverse_d2d(src, (double *)dst, r, a, nthreads, 1);
   return reverse_d2f(src, (float *)dst, r, a, nthreads, 1);
 }
 
 /*
- * One description d[0..len-1] = (address, is_f64, nthreads, d0, ..., dk): a C-order float32
- * (is_f64 = 0) or float64 buffer of shape (d0, ..., dk) at `address` -> an R double array with
- * dim c(d0, ..., dk) (dim 1 for a 0-d buffer, as reticulate does).
+ * C-order array -> R's layout. `src`: a C-order float32 (src_is_f64 = 0) or float64 array of
+ * shape `dims` (d0, ..., dk), `r` of them; `dst`: room for prod(dims) float64 values, written
+ * in R's (Fortran) order: the memory of an R array with dim c(d0, ..., dk). Returns 0; -1 for
+ * bad arguments (nothing written), -2 when out of memory.
  */
-static SEXP array_from_description(const double *d, R_xlen_t len) {
-  if (len < 3 || len > 3 + CNTKR_MAX_RANK) Rf_error("cntkr_from_c: malformed array description");
-  const void *src = (const void *)(uintptr_t)d[0];
-  const int is_f64 = d[1] != 0, nthreads = (int)d[2], r = (int)len - 3;
-  int64_t a[CNTKR_MAX_RANK], n = 1;
-  SEXP dim = PROTECT(Rf_allocVector(INTSXP, r > 0 ? r : 1));
-  if (r == 0) INTEGER(dim)[0] = 1;
-  for (int j = 0; j < r; j++) {
-    if (!(d[3 + j] >= 0 && d[3 + j] <= INT_MAX)) Rf_error("cntkr_from_c: bad dimension");
-    a[j] = (int64_t)d[3 + j];
-    INTEGER(dim)[j] = (int)a[j];
-    n *= a[j];
-  }
-  if (src == NULL && n > 0) Rf_error("cntkr_from_c: no data");
-  SEXP out = PROTECT(Rf_allocArray(REALSXP, dim));
-  const int status = is_f64 ? reverse_d2d((const double *)src, REAL(out), r, a, nthreads, 0)
-                            : reverse_f2d((const float *)src, REAL(out), r, a, nthreads, 0);
-  if (status < 0) Rf_error("cntkr_from_c: out of memory");
-  UNPROTECT(2);
-  return out;
-}
-
-/*
- * spec[0..len-1]: one description (above) -> an R array; or (-1, count, len_1, description_1,
- * len_2, description_2, ...) -> a list of `count` R arrays.
- */
-SEXP cntkr_from_description(const double *s, R_xlen_t n) {
-  if (n < 2 || s[0] >= 0) return array_from_description(s, n);
-  const int count = (int)s[1];
-  if (count < 0) Rf_error("cntkr_from_c: malformed array description");
-  SEXP out = PROTECT(Rf_allocVector(VECSXP, count));
-  R_xlen_t pos = 2;
-  for (int i = 0; i < count; i++) {
-    if (pos >= n) Rf_error("cntkr_from_c: malformed array description");
-    const R_xlen_t len = (R_xlen_t)s[pos];
-    if (len < 0 || pos + 1 + len > n) Rf_error("cntkr_from_c: malformed array description");
-    SET_VECTOR_ELT(out, i, array_from_description(s + pos + 1, len));
-    pos += 1 + len;
-  }
-  UNPROTECT(1);
-  return out;
-}
-
-/* .Call entry: a description (above) as an R double vector -> an R array or a list of them. */
-SEXP cntkr_from_c(SEXP spec) {
-  if (TYPEOF(spec) != REALSXP) Rf_error("cntkr_from_c: malformed array description");
-  return cntkr_from_description(REAL(spec), XLENGTH(spec));
+int cntkr_c_to_r(const void *src, int src_is_f64, double *dst, int r, const int64_t *dims,
+                 int nthreads) {
+  int64_t a[CNTKR_MAX_RANK];
+  if (check_args(src, dst, r, dims, a)) return -1;
+  if (nthreads < 1) nthreads = 1;
+  /* the reverse of cntkr_r_to_c: src is C-order of shape dims, i.e. a[] reversed */
+  for (int j = 0; j < r; j++) a[j] = dims[j];
+  return src_is_f64 ? reverse_d2d((const double *)src, dst, r, a, nthreads, 0)
+                    : reverse_f2d((const float *)src, dst, r, a, nthreads, 0);
 }
 
 /*

@@ -1,8 +1,10 @@
-"""cntkr_py._r_bridge without R: layout conversions and buffer reuse, with and without the R
-package's C kernels (src/layout.c, loaded from the installed package in .Rlib).
+"""cntkr_py._r_bridge without R: layout conversions, buffer reuse, the checks on what the C
+passes are given, and the entry points the R package calls, with and without the R package's C
+passes (src/layout.c, loaded from the installed package in .Rlib).
 
 R values are simulated as reticulate hands them over: read-only, Fortran-ordered float64 arrays.
 """
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,10 +15,11 @@ import cntkr_py as C
 from cntkr_py import _r_bridge as bridge
 
 ROOT = Path(__file__).resolve().parents[1]
-NATIVE_LIB = ROOT / ".Rlib" / "cntkr" / "libs" / "cntkr.so"
+NATIVE_LIB = Path(os.environ.get("CNTKR_NATIVE_LIB", ROOT / ".Rlib" / "cntkr" / "libs" / "cntkr.so"))
 
 SHAPES = [(7,), (3, 1), (9, 17), (2, 3, 5), (13, 1, 9, 10), (3, 2, 9, 4, 11),
-          (2, 3, 4, 5, 6, 7), (64, 64, 16, 16), (1, 3, 37, 29), (0, 3, 4)]
+          (2, 3, 4, 5, 6, 7), (64, 64, 16, 16), (1, 3, 37, 29), (0, 3, 4), (4, 3, 70, 90),
+          (5, 3, 64, 67)]
 
 
 def r_array(shape, seed=0):
@@ -26,16 +29,19 @@ def r_array(shape, seed=0):
     return a
 
 
+def native_available():
+    return NATIVE_LIB.exists()
+
+
 @pytest.fixture(params=["python", "native"])
 def layout(request):
-    """Runs a test with the torch/NumPy conversions and again with the C kernels."""
+    """Runs a test with the torch/NumPy conversions and again with the C passes."""
     if request.param == "native":
-        if not NATIVE_LIB.exists():
+        if not native_available():
             pytest.skip(f"{NATIVE_LIB} not built (tools/setup_r.sh installs the R package)")
         assert bridge.use_native(str(NATIVE_LIB))
     yield request.param
     bridge.use_native(None)
-    bridge._pinned.clear()
     bridge._scratch.clear()
 
 
@@ -49,18 +55,22 @@ def test_from_r_keeps_indexing_and_casts(layout, shape, dtype):
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_to_r_round_trip(layout, shape):
-    t = torch.from_numpy(np.random.default_rng(1).standard_normal(shape).astype(np.float32))
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_to_r_gives_what_reticulate_copies_as_it_is(layout, shape, dtype):
+    t = torch.from_numpy(np.random.default_rng(1).standard_normal(shape)).to(dtype)
     r = bridge.to_r(t)
-    if layout == "native":
-        # [address, is_f64, threads, *shape] of a pinned C-order buffer holding the values
-        assert r[0] == bridge._pinned[-1].data_ptr() and r[1] == 0
-        assert tuple(int(d) for d in r[3:]) == shape
-        np.testing.assert_array_equal(bridge._pinned[-1].numpy(), t.numpy())
-    else:
-        if t.dim() > 1 and t.numel() >= bridge._TORCH_MIN:  # what reticulate copies as it is
-            assert r.dtype == np.float64 and r.flags.f_contiguous
-        np.testing.assert_array_equal(r, t.numpy())
+    np.testing.assert_array_equal(r, t.numpy())
+    if t.dim() > 1 and t.numel() >= bridge._TORCH_MIN_OUT:
+        # large results: F-ordered float64, which reticulate copies into the R array unchanged
+        assert r.dtype == np.float64 and r.flags.f_contiguous
+
+
+def test_to_r_of_gradients_and_other_dtypes(layout):
+    t = torch.ones((3, 4), requires_grad=True) * 2
+    np.testing.assert_array_equal(bridge.to_r(t), np.full((3, 4), 2, np.float32))
+    r = bridge.to_r(torch.arange(6).reshape(2, 3))
+    assert r.dtype == np.float64
+    np.testing.assert_array_equal(r, np.arange(6).reshape(2, 3))
 
 
 @pytest.mark.parametrize("where", [0, 1234, -1])
@@ -70,6 +80,33 @@ def test_nan_anywhere_is_an_r_value_error(layout, where):
     v.flags.writeable = False
     with pytest.raises(bridge.RValueError, match="`xv` must not contain NA"):
         bridge.from_r(v, np.float32, "xv")
+    small = np.asfortranarray(np.zeros((2, 3)))
+    small[1, 2] = np.nan
+    with pytest.raises(bridge.RValueError, match="`xv` must not contain NA"):
+        bridge.from_r(small, np.float32, "xv")
+
+
+@pytest.mark.parametrize("value, message", [
+    (np.asfortranarray(np.zeros((2, 3), np.complex128)), "real numbers, not complex"),
+    ([1 + 2j, 3], "real numbers, not complex"),
+    (1j, "real numbers, not complex"),
+    (["a", "b"], "a numeric array, not a character vector"),
+    (np.array(["a"], dtype=object), "a numeric array, not a character vector"),
+    (None, "a numeric array, not NULL"),
+])
+def test_complex_and_non_numeric_values_are_rejected(layout, value, message):
+    with pytest.raises(bridge.RValueError, match=f"`v` must be {message}"):
+        bridge.from_r(value, np.float32, "v")
+
+
+def test_vectors_without_dim_and_numbers(layout):
+    # R vectors without dim: reticulate sends a list (length > 1) or a float (length 1)
+    np.testing.assert_array_equal(bridge.from_r([1.5, -2.0, 3.25], np.float32),
+                                  np.array([1.5, -2.0, 3.25], np.float32))
+    one = bridge.from_r(2.5, np.float64)
+    assert one.shape == () and one == 2.5
+    with pytest.raises(bridge.RValueError, match="`v` must not contain NA"):
+        bridge.from_r([1.0, float("nan")], np.float32, "v")
 
 
 def test_inputs_reuse_a_buffer_only_when_nothing_holds_it(layout):
@@ -90,10 +127,8 @@ def test_inputs_reuse_a_buffer_only_when_nothing_holds_it(layout):
     for v in (v2, v1, v2):
         out = bridge.eval(f, v, None, None, True)
         assert bridge._scratch[key].ctypes.data == address
-        if layout == "native":
-            out = bridge._pinned[-1].numpy()
         np.testing.assert_array_equal(out, v.astype(np.float32))
-        del out  # (a view of the buffer in the native case, which would keep it from reuse)
+        del out  # (identity's output is its input: a view of the buffer keeps it from reuse)
     # two inputs of one shape in one call get two buffers
     y = C.input_variable((3, 40, 50))
     g = C.plus(x, y)
@@ -116,55 +151,150 @@ def test_huge_inputs_get_no_kept_buffer(layout, monkeypatch):
     assert bridge._scratch == {}
     np.testing.assert_array_equal(bridge.from_r(r_array((1, 100, 200)), np.float32, "x", True),
                                   r_array((1, 100, 200)).astype(np.float32))
-    if layout == "native":  # (the torch/NumPy path keeps buffers only from 16384 values on)
-        bridge.from_r(r_array((2, 5, 5)), np.float32, "x", True)
-        assert list(bridge._scratch) == [((2, 5, 5), np.dtype(np.float32))]
 
 
-def r_array_handle(a):
-    """What the R package's C caller (src/pycall.c) hands over for R array `a`: its address and
-    dim(a); `a` must stay alive while the handle is used."""
-    return bridge.RArray(a.ctypes.data, a.shape)
+# ------------------------------------------------------------------------ the C passes
+def native_functions():
+    if not native_available():
+        pytest.skip(f"{NATIVE_LIB} not built (tools/setup_r.sh installs the R package)")
+    assert bridge.use_native(str(NATIVE_LIB))
+    return bridge._r_to_c, bridge._c_to_r
 
 
-@pytest.mark.parametrize("shape", SHAPES, ids=str)
-def test_r_array_handles_read_like_reticulate_arrays(layout, shape):
-    a = r_array(shape, 3)
-    for dtype in (np.float32, np.float64):
-        got = bridge.from_r(r_array_handle(a), dtype, "xv", True)
-        np.testing.assert_array_equal(got, a.astype(dtype))
-        assert got.flags.c_contiguous and got.dtype == dtype
+def test_c_entry_points_reject_bad_arguments():
+    r_to_c, c_to_r = native_functions()
+    try:
+        src = np.zeros(24)
+        dst = np.zeros(24, np.float32)
+        dims = bridge._dims((2, 3, 4))
+        assert r_to_c(src.ctypes.data, dst.ctypes.data, 0, 3, dims, 1) == 0
+        assert c_to_r(dst.ctypes.data, 0, src.ctypes.data, 3, dims, 1) == 0
+        # a rank past CNTKR_MAX_RANK, a negative rank, no dims, a negative or huge dimension,
+        # NULL buffers: refused, nothing written
+        assert r_to_c(src.ctypes.data, dst.ctypes.data, 0, 33, bridge._dims((1,) * 33), 1) == -1
+        assert r_to_c(src.ctypes.data, dst.ctypes.data, 0, -1, dims, 1) == -1
+        assert r_to_c(src.ctypes.data, dst.ctypes.data, 0, 3, None, 1) == -1
+        assert r_to_c(src.ctypes.data, dst.ctypes.data, 0, 2, bridge._dims((2, -3)), 1) == -1
+        assert c_to_r(dst.ctypes.data, 0, src.ctypes.data, 2, bridge._dims((2**31, 1)), 1) == -1
+        assert c_to_r(dst.ctypes.data, 0, src.ctypes.data, 3,
+                      bridge._dims((2**30, 2**30, 2**30)), 1) == -1
+        assert r_to_c(None, dst.ctypes.data, 0, 3, dims, 1) == -1
+        assert c_to_r(dst.ctypes.data, 0, None, 3, dims, 1) == -1
+        # empty arrays need no buffers; a bad thread count is read as one thread
+        assert r_to_c(None, None, 0, 2, bridge._dims((0, 3)), 1) == 0
+        assert r_to_c(src.ctypes.data, dst.ctypes.data, 0, 3, dims, -5) == 0
+    finally:
+        bridge.use_native(None)
 
 
-def test_r_array_handles_of_vectors_without_dim(layout):
-    # R vectors without dim: reticulate sends a list (length > 1) or a float (length 1)
-    v = np.array([1.5, -2.0, 3.25])
-    np.testing.assert_array_equal(bridge.from_r(bridge.RArray(v.ctypes.data, (3,)), np.float32),
-                                  bridge.from_r([1.5, -2.0, 3.25], np.float32))
-    one = np.array([2.5])
-    got = bridge.from_r(bridge.RArray(one.ctypes.data, ()), np.float32)
-    assert got.shape == () and got == bridge.from_r(2.5, np.float32)
-    bad = np.array([1.0, np.nan])
-    with pytest.raises(bridge.RValueError, match="`v` must not contain NA"):
-        bridge.from_r(bridge.RArray(bad.ctypes.data, (2,)), np.float32, "v")
+def test_the_python_wrappers_check_what_they_hand_to_c():
+    native_functions()
+    try:
+        v = r_array((4, 5, 6))
+        with pytest.raises(ValueError, match="writable C-order array of the input's shape"):
+            bridge._native_r_to_c(v, np.empty((4, 5, 7), np.float32))
+        with pytest.raises(ValueError, match="writable C-order array"):
+            bridge._native_r_to_c(v, np.empty((4, 5, 6), np.float32, order="F"))
+        with pytest.raises(ValueError, match="writable C-order array"):
+            bridge._native_r_to_c(v, np.empty((4, 5, 6), np.int32))
+        with pytest.raises(ValueError, match="C-order float32/float64 CPU tensor"):
+            bridge._native_c_to_r(torch.zeros((4, 5), dtype=torch.int64))
+        with pytest.raises(ValueError, match="C-order float32/float64 CPU tensor"):
+            bridge._native_c_to_r(torch.zeros((4, 5)).t())
+        # only F-contiguous float64 arrays of at most 32 axes are read as R arrays
+        assert bridge._r_array_ok(v)
+        assert not bridge._r_array_ok(np.ascontiguousarray(v))
+        assert not bridge._r_array_ok(v.astype(np.float32, order="F"))
+        assert not bridge._r_array_ok(np.zeros((1,) * 33, order="F"))
+        unaligned = np.frombuffer(bytearray(8 * 12 + 1), dtype=np.float64, offset=1, count=12)
+        assert not bridge._r_array_ok(unaligned)
+    finally:
+        bridge.use_native(None)
 
 
-def test_c_entries_return_descriptions_or_messages(layout):
-    x = C.input_variable((2, 3), needs_gradient=True)
+# ------------------------------------------------------------------------ entry points
+def test_eval_and_grad_take_what_r_sends():
+    x = C.input_variable((2, 3), needs_gradient=True, name="features")
     f = C.relu(x)
     a = r_array((4, 2, 3), 5)
-    out = bridge.eval_c(f, r_array_handle(a), None, None, "arguments")
-    assert isinstance(out, tuple) and all(isinstance(v, float) for v in out)
-    t = bridge._pinned[-1]
-    assert out[0] == t.data_ptr() and out[3:] == (4.0, 2.0, 3.0)
-    np.testing.assert_array_equal(t.numpy(), np.maximum(a, 0).astype(np.float32))
-    several = bridge.eval_c(f, r_array_handle(a), [x, f], None, "arguments")
-    assert several[:2] == (-1.0, 2.0) and len(bridge._pinned) == 2
-    grads = bridge.grad_c(f, r_array_handle(a), [x], None, None, "at")
-    np.testing.assert_array_equal(bridge._pinned[-1].numpy(), (a > 0).astype(np.float32))
-    assert grads[3:] == (4.0, 2.0, 3.0)
-    a = a.copy(order="F")  # writable
-    a[0, 0, 0] = np.nan
-    assert bridge.eval_c(f, r_array_handle(a), None, None, "arguments") == \
-        "`arguments` must not contain NA."
-    assert bridge.grad_c(f, r_array_handle(a), None, None, None, "at") == "`at` must not contain NA."
+    expected = np.maximum(a, 0).astype(np.float32)
+    np.testing.assert_array_equal(bridge.eval(f, a), expected)
+    np.testing.assert_array_equal(bridge.eval(f, {x: a}), expected)
+    np.testing.assert_array_equal(bridge.eval(f, {"features": a}), expected)  # R's named list
+    np.testing.assert_array_equal(bridge.eval(f, (a,)), expected)             # R's unnamed list
+    several = bridge.eval(f, a, [x, f])
+    assert isinstance(several, list) and len(several) == 2
+    np.testing.assert_array_equal(bridge.grad(f, a, [x]), (a > 0).astype(np.float32))
+    grads, outs = bridge.grad(f, a, [x], [f])
+    np.testing.assert_array_equal(outs, expected)
+
+
+def test_entry_points_name_the_r_argument():
+    x = C.input_variable((2, 3), needs_gradient=True)
+    f = C.relu(x)
+    bad = np.asfortranarray(np.zeros((1, 2, 3)))
+    bad[0, 1, 1] = np.nan
+    bad.flags.writeable = False
+    with pytest.raises(bridge.RValueError, match="`arguments` must not contain NA"):
+        bridge.eval(f, bad)
+    with pytest.raises(bridge.RValueError, match="`at` must not contain NA"):
+        bridge.grad(f, bad)
+    with pytest.raises(bridge.RValueError, match="`arguments` has 2 values but the Function has 1 input[.]"):
+        bridge.eval(f, (bad, bad))
+    layer = C.layers.ConvolutionTranspose((3,), 2)
+    with pytest.raises(bridge.RValueError, match="`func` is a layer that has not been applied"):
+        bridge.eval(layer, bad)
+    with pytest.raises(bridge.RValueError, match="`func` must be a cntkr Function such as layer"):
+        bridge.eval(x, bad)
+
+
+def test_set_attribute_sets_only_values_of_parameters_and_constants():
+    x = C.input_variable((2, 4))
+    layer = C.layers.ConvolutionTranspose((3,), 1, bias=False)
+    layer(x)
+    w = np.asfortranarray(np.arange(6.0).reshape(2, 1, 3))
+    w.flags.writeable = False
+    bridge.set_attribute(layer.W, "value", w)
+    np.testing.assert_array_equal(layer.W.value, w.astype(np.float32))
+    bridge.set_attribute(layer, "W", layer.W)  # the outer `$<-` of layer$W$value <- w: a no-op
+    with pytest.raises(bridge.RValueError, match="`W` of a layer cannot be set"):
+        bridge.set_attribute(layer, "W", 3.0)
+    with pytest.raises(bridge.RValueError, match="`value` can only be set on a Parameter or a "
+                                                 "Constant, not on an input Variable"):
+        bridge.set_attribute(x, "value", 1.0)
+    with pytest.raises(bridge.RValueError, match="`value` must be real numbers, not complex"):
+        bridge.set_attribute(layer.W, "value", np.zeros((2, 1, 3), np.complex128))
+    k = C.constant(np.zeros((2, 2), np.float32))
+    bridge.set_attribute(k, "value", np.asfortranarray(np.eye(2)))
+    np.testing.assert_array_equal(k.value, np.eye(2))
+
+
+def test_describe_and_static_shape():
+    f = C.relu(C.input_variable((2, 3)))
+    assert bridge.static_shape(f) == [2, 3]
+    assert bridge.static_shape(C.device.cpu()) is None
+    assert "relu" in bridge.describe(f).lower() or "Composite" in bridge.describe(f)
+
+
+def test_check_fork_drops_to_one_thread_in_a_child_only():
+    assert bridge.check_fork() is False  # the process that imported the bridge
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one thread, once
+        ok = bridge.check_fork() is True and torch.get_num_threads() == 1 and \
+            bridge.check_fork() is False
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+
+
+def test_set_fixed_random_seed_makes_initial_values_reproducible():
+    x = C.input_variable((2, 5, 5))
+    bridge.set_fixed_random_seed(7)
+    a = C.layers.ConvolutionTranspose((3, 3), 4)
+    a(x)
+    bridge.set_fixed_random_seed(7)
+    b = C.layers.ConvolutionTranspose((3, 3), 4)
+    b(x)
+    np.testing.assert_array_equal(a.W.value, b.W.value)

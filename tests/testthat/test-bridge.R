@@ -1,8 +1,34 @@
-# R arrays cross to Python and back through cntkr_py/_r_bridge.py: column-major
-# float64 in, C-order arrays of the input's dtype on the Python side, and back.
-# Arrays of 16384 values or more take a different (torch) path than smaller
-# ones; both must keep x[i, j, k] == a[i - 1, j - 1, k - 1] (a batch and its
-# samples one by one may differ in the last bits: other convolution kernels).
+# R arrays cross to Python and back through cntkr_py/_r_bridge.py (the one call
+# path, reticulate): column-major float64 in, C-order arrays of the input's
+# dtype on the Python side, and back. Small arrays go through NumPy, large
+# ones through this package's C layout passes (src/layout.c, called by the
+# bridge through ctypes) or torch; all must keep x[i, j, k] == a[i - 1, j - 1, k - 1]
+# (a batch and its samples one by one may differ in the last bits: other
+# convolution kernels).
+
+# Runs `code` with the bridge's C layout passes off (torch/NumPy only).
+with_python_layout <- function(code) {
+  bridge <- cntkr:::py_handles$bridge
+  reticulate::py_call(reticulate::py_get_attr(bridge, "use_native"), NULL)
+  on.exit(reticulate::py_call(
+    reticulate::py_get_attr(bridge, "use_native"), getLoadedDLLs()[["cntkr"]][["path"]]
+  ))
+  force(code)
+}
+
+# Runs an R script in a fresh R process (with this session's library paths)
+# under `timeout`; returns its output lines, with the exit status as attribute.
+run_rscript <- function(lines, timeout = 60) {
+  script <- tempfile(fileext = ".R")
+  writeLines(c(sprintf(".libPaths(%s)", paste(deparse(.libPaths()), collapse = "")), lines), script)
+  rscript <- file.path(R.home("bin"), "Rscript")
+  use_timeout <- nzchar(Sys.which("timeout"))
+  cmd <- if (use_timeout) "timeout" else rscript
+  args <- if (use_timeout) c(timeout, shQuote(rscript), shQuote(script)) else shQuote(script)
+  out <- suppressWarnings(system2(cmd, args, stdout = TRUE, stderr = TRUE))
+  attr(out, "status") <- attr(out, "status") %||% 0L
+  out
+}
 
 test_that("non-square arrays keep their indexing both ways (small and large)", {
   skip_if_no_cntkr()
@@ -53,7 +79,7 @@ test_that("a batch through the large path equals its samples one by one (batch 1
   expect_equal(g[[2]], gW, tolerance = 1e-5)
 })
 
-test_that("integer and logical inputs are read as numbers, NA is rejected on both paths", {
+test_that("integer and logical inputs are read as numbers, NA is rejected on every path", {
   skip_if_no_cntkr()
   x <- op_input_variable(c(2, 3))
   f <- activation_identity(x)
@@ -64,37 +90,22 @@ test_that("integer and logical inputs are read as numbers, NA is rejected on bot
   v <- array(0, c(1, 100, 200))
   v[1, 50, 150] <- NaN
   expect_value_error(func_eval(activation_identity(big), v), "`arguments` must not contain NA.")
+  expect_value_error(with_python_layout(func_eval(activation_identity(big), v)),
+                     "`arguments` must not contain NA.")
   v[1, 50, 150] <- Inf
   v[1, 1, 1] <- -Inf
   expect_identical(func_eval(activation_identity(big), v), v)
 })
 
-# The layout passes are C (src/layout.c: cntkr_r_to_c through ctypes, cntkr_from_c
-# through .Call) when the package's library is loaded, torch/NumPy otherwise;
-# both must give the same arrays.
-with_python_layout <- function(code) {
-  module <- cntkr:::py_handles$bridge_module
-  reticulate::py_call(reticulate::py_get_attr(module, "use_native"), NULL)
-  assign("native", FALSE, envir = cntkr:::py_handles)
-  on.exit(assign("native", cntkr:::use_native_layout(module), envir = cntkr:::py_handles))
-  force(code)
-}
-
-# func_eval()/func_grad() call the bridge straight from C (src/pycall.c) when
-# they can; this runs `code` through reticulate's py_call() instead.
-without_direct_call <- function(code) {
-  assign("direct", FALSE, envir = cntkr:::py_handles)
-  on.exit(assign("direct", TRUE, envir = cntkr:::py_handles))
-  force(code)
-}
-
 test_that("the C layout passes are in use and agree with torch/NumPy on every rank", {
   skip_if_no_cntkr()
   func_eval(activation_identity(op_input_variable(1)), array(1, c(1, 1)))  # loads the bridge
-  expect_true(cntkr:::py_handles$native)
+  bridge <- cntkr:::py_handles$bridge
+  expect_false(is.null(reticulate::py_to_r(reticulate::py_get_attr(bridge, "_r_to_c"))))
+  expect_false(is.null(reticulate::py_to_r(reticulate::py_get_attr(bridge, "_c_to_r"))))
   shapes <- list(
     c(3, 1), c(9, 17), c(2, 3, 5), c(13, 1, 9, 10), c(3, 2, 9, 4, 11), c(2, 3, 4, 5, 6, 7),
-    c(64, 64, 16, 16), c(1, 3, 37, 29)
+    c(64, 64, 16, 16), c(1, 3, 37, 29), c(4, 3, 70, 90)
   )
   for (d in shapes) {
     for (dtype in c("float32", "float64")) {
@@ -107,13 +118,10 @@ test_that("the C layout passes are in use and agree with torch/NumPy on every ra
       expect_identical(g, array(1, d))
       expect_identical(with_python_layout(func_eval(f, v)), y)
       expect_identical(with_python_layout(func_grad(f, v, wrt = x)), g)
-      expect_identical(without_direct_call(func_eval(f, v)), y)
-      expect_identical(without_direct_call(func_grad(f, v, wrt = x)), g)
       a <- cntkr:::as_numpy_array(v, dtype)
       expect_identical(reticulate::py_to_r(a), v)
     }
   }
-  expect_true(cntkr:::py_handles$native)
 })
 
 test_that("NA is found by the C pass anywhere in a large array", {
@@ -129,11 +137,11 @@ test_that("NA is found by the C pass anywhere in a large array", {
 
 test_that("several results come back as one list, alike on both layout paths", {
   skip_if_no_cntkr()
-  x <- op_input_variable(c(3, 4, 5), dtype = "float64", needs_gradient = TRUE)
+  x <- op_input_variable(c(3, 40, 50), dtype = "float64", needs_gradient = TRUE)
   h <- op_relu(x)
   f <- op_tanh(h)
   set.seed(3)
-  v <- array(rnorm(2 * 3 * 4 * 5), c(2, 3, 4, 5))
+  v <- array(rnorm(2 * 3 * 40 * 50), c(2, 3, 40, 50))
   run <- function() {
     list(
       eval = func_eval(f, v, outputs = list(h, f)),
@@ -147,25 +155,140 @@ test_that("several results come back as one list, alike on both layout paths", {
   expect_identical(with_python_layout(run()), native)
 })
 
+test_that("func_eval and func_grad take every form of arguments alike", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(3, 5, 4), needs_gradient = TRUE, name = "vol")
+  layer <- ConvolutionTranspose(c(3, 2), num_filters = 2, init = init_uniform(1, seed = 3))
+  h <- layer(x)
+  f <- op_tanh(h)
+  set.seed(4)
+  v <- array(rnorm(2 * 3 * 5 * 4), c(2, 3, 5, 4))
+  y <- func_eval(f, v)
+  expect_identical(func_eval(f, dict(x = v)), y)          # keyed by the R variable x
+  expect_identical(func_eval(f, dict(vol = v)), y)        # no R variable vol: by the input's name
+  expect_identical(func_eval(f, list(vol = v)), y)        # named list: by name
+  expect_identical(func_eval(f, list(v)), y)              # unnamed list: in order
+  expect_identical(func_eval(f, stats::setNames(list(v), x$name)), y)
+  expect_identical(func_eval(f, v, outputs = list(h, f))[[2]], y)
+  expect_identical(func_eval(f, v, outputs = list(h)), func_eval(h, v))
+  g <- func_grad(f, v, wrt = list(x, layer$W, layer$b))
+  expect_identical(func_grad(f, dict(vol = v), wrt = list(x, layer$W, layer$b)), g)
+  expect_identical(func_grad(f, v, wrt = layer$W), g[[2]])
+  expect_identical(func_grad(f, v), g[[1]])
+  both <- func_grad(f, v, wrt = list(layer$W), outputs = list(f))
+  expect_identical(both$gradients, g[[2]])
+  expect_identical(both$outputs, y)
+  # R vectors without dim (a sample without its batch axis)
+  v3 <- op_input_variable(3)
+  expect_identical(func_eval(op_relu(v3), c(1, -2, 3)), array(c(1, 0, 3), c(1, 3)))
+  v1 <- op_input_variable(1)
+  expect_identical(func_eval(op_relu(v1), array(-2L, c(1, 1))), array(0, c(1, 1)))
+})
+
+test_that("a Python error runs the work once and arrives as a classed R condition", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 3), needs_gradient = TRUE)
+  f <- op_relu(x)
+  err <- tryCatch(func_eval(f, array(1, c(1, 3, 2))), error = identity)
+  expect_s3_class(err, c("value_error", "cntkr_error", "error", "condition"), exact = TRUE)
+  expect_match(conditionMessage(err), "must have shape c(batch, 2, 3), got c(1, 3, 2)", fixed = TRUE)
+  expect_false(grepl("py_last_error|python.builtin|Variable[0-9]", conditionMessage(err)))
+  expect_null(conditionCall(err))
+  # the work ran once: Function.eval, counted for the length of this test
+  reticulate::py_run_string(paste(
+    "import cntkr_py",
+    "_eval_calls = [0]",
+    "_eval = cntkr_py.Function.eval",
+    "def _counting_eval(self, *a, **k):",
+    "    _eval_calls[0] += 1",
+    "    return _eval(self, *a, **k)",
+    "cntkr_py.Function.eval = _counting_eval",
+    sep = "\n"
+  ))
+  on.exit(reticulate::py_run_string("cntkr_py.Function.eval = _eval"), add = TRUE)
+  expect_error(func_eval(f, array(1, c(1, 3, 3))), class = "value_error")
+  expect_identical(reticulate::py_eval("_eval_calls[0]"), 1L)
+  # a TypeError arrives as a type_error; anything else as a cntkr_error
+  expect_error(cntkr:::cntk_call("layers.ConvolutionTranspose", 3, activation = 5), class = "type_error")
+  err <- tryCatch(ConvolutionTranspose(3)$nothing, error = identity)
+  expect_s3_class(err, c("cntkr_error", "error", "condition"), exact = TRUE)
+  expect_match(conditionMessage(err), "has no attribute 'nothing'", fixed = TRUE)
+  # an R error raised by R code that Python called keeps its class and message
+  bad <- ConvolutionTranspose(3, num_filters = 1, activation = function(v) 42)
+  expect_error(bad(op_input_variable(c(1, 4))),
+               "`activation` must return a cntkr Function (built from cntkr ops such as op_relu()), not 42.",
+               fixed = TRUE, class = "value_error")
+  # and the session goes on
+  expect_identical(func_eval(f, array(-1, c(1, 2, 3))), array(0, c(1, 2, 3)))
+})
+
 test_that("unloading the package stops the bridge from calling its library", {
   skip_if_no_cntkr()
-  # in a fresh R: load, use, unload, then use the bridge from Python directly
-  script <- tempfile(fileext = ".R")
-  writeLines(c(
+  out <- run_rscript(c(
     "suppressPackageStartupMessages(library(cntkr))",
-    "x <- op_input_variable(c(2, 3))",
-    "v <- array(1:12 / 4, c(2, 2, 3))",
+    "x <- op_input_variable(c(40, 30))",
+    "v <- array(1:4800 / 4, c(4, 40, 30))  # past the size where the C pass is used",
     "stopifnot(identical(func_eval(op_relu(x), v), v))",
-    "f <- op_relu(x)",
     "bridge <- reticulate::import('cntkr_py._r_bridge')",
     "unloadNamespace('cntkr')",
-    "stopifnot(is.null(bridge$`_r_to_c`))",
-    "big <- array(1:4800 / 4, c(4, 40, 30))  # past the size where the C pass would be used",
-    "stopifnot(identical(bridge$from_r(big), big))",
+    "stopifnot(is.null(bridge$`_r_to_c`), is.null(bridge$`_c_to_r`))",
+    "stopifnot(identical(bridge$from_r(v), v))",
     "cat('unloaded fine\\n')"
-  ), script)
-  out <- system2(file.path(R.home("bin"), "Rscript"), script, stdout = TRUE, stderr = TRUE)
+  ))
   expect_true(any(grepl("unloaded fine", out)), info = paste(out, collapse = "\n"))
+})
+
+test_that("a forked R process (parallel::mclapply) can call func_eval", {
+  skip_if_no_cntkr()
+  skip_on_os("windows")  # no fork()
+  # torch's OpenMP thread pool (and the C layout pass's) does not survive fork():
+  # without care the child's first multi-threaded kernel waits forever.
+  out <- run_rscript(c(
+    "suppressPackageStartupMessages(library(cntkr))",
+    "x <- op_input_variable(c(2, 5, 5))",
+    "f <- ConvolutionTranspose(c(3, 3), 4)(x)",
+    "xv <- array(runif(150), c(3, 2, 5, 5))",
+    "y <- func_eval(f, xv)",
+    "big <- op_input_variable(c(64, 16, 16))",
+    "g <- op_relu(big)",
+    "bv <- array(seq_len(64^2 * 256) / 8, c(64, 64, 16, 16))  # the C pass, multi-threaded",
+    "stopifnot(identical(func_eval(g, bv), bv))",
+    "res <- parallel::mclapply(1:2, function(i) list(func_eval(f, xv), func_eval(g, bv)), mc.cores = 2)",
+    "for (r in res) stopifnot(identical(r[[1]], y), identical(r[[2]], bv))",
+    "stopifnot(identical(func_eval(g, bv), bv))  # the parent keeps its threads",
+    "cat('forked fine\\n')"
+  ), timeout = 120)
+  expect_true(any(grepl("forked fine", out)), info = paste(out, collapse = "\n"))
+})
+
+test_that("an interrupt stops a long call and leaves the session usable", {
+  skip_if_no_cntkr()
+  skip_on_os("windows")  # signals
+  # In a fresh R: a deep graph on a large batch; a background shell sends this
+  # R process SIGINT a second into the call (reticulate turns it into Python's
+  # KeyboardInterrupt, which stops the step loop, and back into an R interrupt).
+  out <- run_rscript(c(
+    "suppressPackageStartupMessages(library(cntkr))",
+    "x <- op_input_variable(c(256, 256))",
+    "h <- x",
+    "for (i in 1:100) h <- op_tanh(h)",
+    "xv <- array(runif(8 * 256 * 256), c(8, 256, 256))",
+    "t0 <- Sys.time(); invisible(func_eval(h, xv)); once <- as.numeric(Sys.time() - t0, units = 'secs')",
+    "reps <- max(1, ceiling(8 / once))  # about 8 seconds of work",
+    "system(sprintf('(sleep 1; kill -INT %d)', Sys.getpid()), wait = FALSE)",
+    "t0 <- Sys.time()",
+    "res <- tryCatch({ for (i in seq_len(reps)) func_eval(h, xv); 'ran to the end' },",
+    "                interrupt = function(e) 'interrupted')",
+    "took <- as.numeric(Sys.time() - t0, units = 'secs')",
+    "cat(res, 'after', took, 'of', reps * once, 'seconds\\n')",
+    "stopifnot(identical(dim(func_eval(op_relu(x), xv)), c(8L, 256L, 256L)))",
+    "cat('session usable\\n')"
+  ), timeout = 120)
+  expect_true(any(grepl("^interrupted after", out)), info = paste(out, collapse = "\n"))
+  expect_true(any(grepl("session usable", out)), info = paste(out, collapse = "\n"))
+  took <- as.numeric(sub("^interrupted after ([0-9.e-]+) of ([0-9.e-]+).*", "\\1",
+                         grep("^interrupted after", out, value = TRUE)))
+  expect_lt(took, 6)
 })
 
 test_that("tune_allocator() keeps large results off fresh pages (Linux), checks its arguments", {
@@ -197,78 +320,7 @@ test_that("tune_allocator() keeps large results off fresh pages (Linux), checks 
   expect_value_error(tune_allocator(trim_threshold = "a"), "`trim_threshold` must be whole numbers")
 })
 
-test_that("func_eval and func_grad call the bridge from C, alike to reticulate's call", {
-  skip_if_no_cntkr()
-  x <- op_input_variable(c(3, 5, 4), needs_gradient = TRUE)
-  layer <- ConvolutionTranspose(c(3, 2), num_filters = 2, init = init_uniform(1, seed = 3))
-  h <- layer(x)
-  f <- op_tanh(h)
-  set.seed(4)
-  v <- array(rnorm(2 * 3 * 5 * 4), c(2, 3, 5, 4))
-  run <- function() {
-    list(
-      eval = func_eval(f, v),
-      outputs = func_eval(f, v, outputs = list(h, f)),
-      one_output = func_eval(f, v, outputs = list(h)),
-      dict = func_eval(f, dict(x = v)),
-      by_name = func_eval(f, stats::setNames(list(v), x$name)),
-      integer = func_eval(f, array(1:120, c(2, 3, 5, 4))),
-      grad = func_grad(f, v, wrt = list(x, layer$W, layer$b)),
-      grad_one = func_grad(f, v, wrt = layer$W),
-      grad_default = func_grad(f, v),
-      grad_root = func_grad(f, v, wrt = list(layer$W), grad_root = h)
-    )
-  }
-  expect_true(cntkr:::py_handles$direct)
-  direct <- run()
-  expect_identical(without_direct_call(run()), direct)
-  expect_identical(direct$outputs[[2]], direct$eval)
-  expect_identical(direct$one_output, direct$outputs[[1]])
-  expect_identical(direct$dict, direct$eval)
-  expect_identical(direct$by_name, direct$eval)
-  expect_identical(direct$grad_default, direct$grad[[1]])
-  # R vectors without dim (a sample without its batch axis; a single number)
-  v3 <- op_input_variable(3)
-  v1 <- op_input_variable(1)
-  expect_identical(func_eval(op_relu(v3), c(1, -2, 3)), array(c(1, 0, 3), c(1, 3)))
-  expect_identical(without_direct_call(func_eval(op_relu(v3), c(1, -2, 3))), array(c(1, 0, 3), c(1, 3)))
-  expect_identical(func_eval(op_relu(v1), array(-2L, c(1, 1))), array(0, c(1, 1)))
-  scalar_error <- tryCatch(func_eval(op_relu(v1), 2), error = conditionMessage)
-  expect_match(scalar_error, "must have shape (batch, 1), got ()", fixed = TRUE)
-  expect_identical(without_direct_call(tryCatch(func_eval(op_relu(v1), 2), error = conditionMessage)),
-                   scalar_error)
-  # with outputs, func_grad takes reticulate's path: same numbers
-  both <- func_grad(f, v, wrt = list(layer$W), outputs = list(f))
-  expect_identical(both$gradients, direct$grad[[2]])
-  expect_identical(both$outputs, direct$eval)
-  expect_true(cntkr:::py_handles$direct)
-})
-
-test_that("the C call reports bad input as R errors, and leaves other cases to reticulate", {
-  skip_if_no_cntkr()
-  x <- op_input_variable(c(2, 3), needs_gradient = TRUE)
-  f <- op_relu(x)
-  v <- array(1, c(1, 2, 3))
-  v[1, 2, 2] <- NA
-  expect_value_error(func_eval(f, v), "`arguments` must not contain NA.")
-  expect_value_error(func_grad(f, v), "`at` must not contain NA.")
-  # a Python exception: the C call gives up (NULL), reticulate's call raises it as always
-  bad <- array(1, c(1, 3, 2))
-  fn <- cntkr:::bridge_function("eval_c")
-  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, bad, NULL, NULL, "arguments")))
-  direct_error <- tryCatch(func_eval(f, bad), error = conditionMessage)
-  reticulate_error <- tryCatch(without_direct_call(func_eval(f, bad)), error = conditionMessage)
-  expect_match(direct_error, "must have shape (batch, 2, 3), got (1, 3, 2)", fixed = TRUE)
-  expect_identical(direct_error, reticulate_error)
-  # arguments of kinds the C call does not convert: NULL back, nothing called
-  ok <- array(1, c(1, 2, 3))
-  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, ok, NULL, NULL, function() 1)))
-  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, structure(ok, class = "foo"), NULL, NULL, "a")))
-  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(f, ok, list(f, 1), NULL, "a")))
-  # a Python object whose pointer is gone (restored from a saved session)
-  stale <- unserialize(serialize(f, NULL))
-  expect_null(.Call(cntkr:::cntkr_py_call, fn, list(stale, ok, NULL, NULL, "a")))
-  expect_null(.Call(cntkr:::cntkr_py_call, stale, list(f, ok, NULL, NULL, "a")))
-  # and the good call still works afterwards
-  expect_identical(.Call(cntkr:::cntkr_py_call, fn, list(f, ok, NULL, NULL, "a")), ok)
+test_that("no R code hands an address to C: only tune_allocator's .Call is registered", {
+  routines <- getDLLRegisteredRoutines("cntkr")$.Call
+  expect_identical(names(routines), "cntkr_tune_malloc")
 })

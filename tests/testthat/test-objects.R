@@ -160,3 +160,64 @@ test_that("gpu_descriptor gives a GPU where torch sees one, else Python's error"
     expect_error(gpu_descriptor(0), "GPU device id \\(0\\) is invalid")
   }
 })
+
+test_that("dict() keys by R variable first, else by the input's name (as CNTK-R's did)", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(1, 3), name = "vol")
+  f <- ConvolutionTranspose(2, num_filters = 1, init = 1, bias = FALSE)(x)
+  xv <- array(c(1, 2, 3), c(1, 1, 3))
+  expected <- array(c(1, 3, 5, 3), c(1, 1, 4))
+  expect_equal(func_eval(f, dict(vol = xv)), expected)  # `vol` is no R variable: the name
+  expect_equal(func_eval(f, dict(x = xv)), expected)    # `x` is an R variable: the Variable
+  vol <- 5  # an R variable that holds no Variable: the name again
+  expect_equal(func_eval(f, dict(vol = xv)), expected)
+  d <- dict(x = xv)
+  expect_s3_class(d, "python.builtin.dict")
+  expect_equal(func_eval(f, d), expected)  # a dict can be used again
+})
+
+test_that("set_fixed_random_seed() makes random initial values reproducible; set.seed() does not", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 5, 5))
+  make <- function() {
+    layer <- ConvolutionTranspose(c(3, 3), num_filters = 4)
+    layer(x)
+    list(W = layer$W$value, p = op_parameter(c(2, 3), init = init_normal())$value)
+  }
+  set_fixed_random_seed(42)
+  a <- make()
+  set_fixed_random_seed(42)
+  b <- make()
+  expect_identical(a, b)
+  set_fixed_random_seed(43)
+  expect_false(identical(make()$W, a$W))
+  expect_value_error(set_fixed_random_seed(-1), "`seed` must be whole numbers >= 0, not -1.")
+  expect_value_error(set_fixed_random_seed(1.5), "`seed` must be whole numbers >= 0, not 1.5.")
+  # an initializer's own seed fixes its values whatever was drawn before
+  W1 <- { l <- ConvolutionTranspose(c(3, 3), 4, init = init_glorot_uniform(seed = 1)); l(x); l$W$value }
+  runif(1); set_fixed_random_seed(7)
+  W2 <- { l <- ConvolutionTranspose(c(3, 3), 4, init = init_glorot_uniform(seed = 1)); l(x); l$W$value }
+  expect_identical(W1, W2)
+})
+
+test_that("num_filters = NULL keeps a depth axis of size 1 (as CNTK does, see ?ConvolutionTranspose)", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(1, 5, 5))
+  layer <- ConvolutionTranspose(c(3, 3))
+  f <- layer(x)
+  expect_identical(dim(f), c(1L, 7L, 7L))
+  expect_identical(dim(layer$W$value), c(1L, 3L, 3L))
+  expect_identical(dim(func_eval(f, array(0, c(2, 1, 5, 5)))), c(2L, 1L, 7L, 7L))
+  z <- op_input_variable(c(5, 5))
+  expect_identical(dim(ConvolutionTranspose(c(3, 3), reduction_rank = 0)(z)), c(1L, 7L, 7L))
+})
+
+test_that("print() and dim() work on every kind of cntkr object", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 3), name = "feat")
+  expect_output(print(x), "feat")
+  expect_identical(dim(x), c(2L, 3L))
+  expect_output(print(ConvolutionTranspose(3)), ".")
+  expect_null(dim(cpu_descriptor()))
+  expect_output(print(init_uniform(1, seed = 2)), "uniform")
+})
