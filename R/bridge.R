@@ -63,6 +63,7 @@ load_python <- function() {
       reticulate::py_call(reticulate::py_get_attr(bridge, "use_native"), dll[["path"]])
     }
     py_handles$functions <- list()
+    py_handles$bridge_functions <- list()
     py_handles$pid <- Sys.getpid()
     py_handles$bridge <- bridge
   }
@@ -72,15 +73,15 @@ load_python <- function() {
 # The Python callable at `path` below cntkr_py ("relu", "layers.ConvolutionTranspose"),
 # or below its R bridge (`bridge = TRUE`), looked up once per session.
 python_function <- function(path, bridge = FALSE) {
-  key <- if (bridge) paste0("_r_bridge.", path) else path
-  fn <- py_handles$functions[[key]]
+  cache <- if (bridge) "bridge_functions" else "functions"
+  fn <- py_handles[[cache]][[path]]
   if (is.null(fn)) {
     load_python()
     fn <- if (bridge) py_handles$bridge else cntk
     for (part in strsplit(path, ".", fixed = TRUE)[[1]]) {
       fn <- reticulate::py_get_attr(fn, part)
     }
-    py_handles$functions[[key]] <- fn
+    py_handles[[cache]][[path]] <- fn
   }
   fn
 }
@@ -122,10 +123,10 @@ as_numpy_array <- function(x, dtype = "float32", arg = deparse(substitute(x))) {
 
 # ---------------------------------------------------------------- checks on Python objects
 
-# `x` must be a live cntkr object (see check_alive()).
+# `x` must be a Python object (with_python() reports one from a saved session).
 check_py <- function(x, arg, what) {
   if (!is_py(x)) {
     value_error("`", arg, "` must be ", what, ", not ", describe_value(x), ".")
   }
-  check_alive(x)
+  x
 }
