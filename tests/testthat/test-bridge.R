@@ -30,6 +30,11 @@ run_rscript <- function(lines, timeout = 60) {
   out
 }
 
+# The script's output `out` has a line matching `pattern`.
+expect_line <- function(out, pattern) {
+  expect_true(any(grepl(pattern, out)), info = paste(out, collapse = "\n"))
+}
+
 test_that("non-square arrays keep their indexing both ways (small and large)", {
   skip_if_no_cntkr()
   for (d in list(c(2, 3, 5, 7), c(3, 5, 64, 67))) {
@@ -235,7 +240,7 @@ test_that("unloading the package stops the bridge from calling its library", {
     "stopifnot(identical(bridge$from_r(v), v))",
     "cat('unloaded fine\\n')"
   ))
-  expect_true(any(grepl("unloaded fine", out)), info = paste(out, collapse = "\n"))
+  expect_line(out, "unloaded fine")
 })
 
 test_that("a forked R process (parallel::mclapply) can call func_eval", {
@@ -258,7 +263,7 @@ test_that("a forked R process (parallel::mclapply) can call func_eval", {
     "stopifnot(identical(func_eval(g, bv), bv))  # the parent keeps its threads",
     "cat('forked fine\\n')"
   ), timeout = 120)
-  expect_true(any(grepl("forked fine", out)), info = paste(out, collapse = "\n"))
+  expect_line(out, "forked fine")
 })
 
 test_that("an interrupt stops a long call and leaves the session usable", {
@@ -284,8 +289,8 @@ test_that("an interrupt stops a long call and leaves the session usable", {
     "stopifnot(identical(dim(func_eval(op_relu(x), xv)), c(8L, 256L, 256L)))",
     "cat('session usable\\n')"
   ), timeout = 120)
-  expect_true(any(grepl("^interrupted after", out)), info = paste(out, collapse = "\n"))
-  expect_true(any(grepl("session usable", out)), info = paste(out, collapse = "\n"))
+  expect_line(out, "^interrupted after")
+  expect_line(out, "session usable")
   took <- as.numeric(sub("^interrupted after ([0-9.e-]+) of ([0-9.e-]+).*", "\\1",
                          grep("^interrupted after", out, value = TRUE)))
   expect_lt(took, 6)

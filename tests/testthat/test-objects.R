@@ -52,14 +52,20 @@ test_that("activation takes an R function built from cntkr ops", {
   expect_equal(as.numeric(func_eval(f, array(c(-1, 0, 3), c(1, 1, 3)))), c(0, 0, 6))
 })
 
-test_that("func_eval takes an array, dict(), a named or an unnamed list", {
+test_that("func_eval takes an array, dict() (by R variable, else by name), a named or an unnamed list", {
   skip_if_no_cntkr()
   x <- op_input_variable(c(1, 3), name = "features")
   f <- ConvolutionTranspose(2, num_filters = 1, init = 1, bias = FALSE)(x)
   xv <- array(c(1, 2, 3), c(1, 1, 3))
   expected <- array(c(1, 3, 5, 3), c(1, 1, 4))
   expect_equal(func_eval(f, xv), expected)
-  expect_equal(func_eval(f, dict(x = xv)), expected)
+  expect_equal(func_eval(f, dict(x = xv)), expected)        # `x` is an R variable: the Variable
+  expect_equal(func_eval(f, dict(features = xv)), expected) # no R variable `features`: the name
+  features <- 5 # an R variable that holds no Variable: the name again (as CNTK-R's dict())
+  expect_equal(func_eval(f, dict(features = xv)), expected)
+  d <- dict(x = xv)
+  expect_s3_class(d, "python.builtin.dict")
+  expect_equal(func_eval(f, d), expected) # a dict can be used again
   expect_equal(func_eval(f, list(features = xv)), expected)
   expect_equal(func_eval(f, list(xv)), expected)
   expect_s3_class(func_eval(f, xv, as_matrix = FALSE), "python.builtin.object")
@@ -159,21 +165,6 @@ test_that("gpu_descriptor gives a GPU where torch sees one, else Python's error"
   } else {
     expect_error(gpu_descriptor(0), "GPU device id \\(0\\) is invalid")
   }
-})
-
-test_that("dict() keys by R variable first, else by the input's name (as CNTK-R's did)", {
-  skip_if_no_cntkr()
-  x <- op_input_variable(c(1, 3), name = "vol")
-  f <- ConvolutionTranspose(2, num_filters = 1, init = 1, bias = FALSE)(x)
-  xv <- array(c(1, 2, 3), c(1, 1, 3))
-  expected <- array(c(1, 3, 5, 3), c(1, 1, 4))
-  expect_equal(func_eval(f, dict(vol = xv)), expected)  # `vol` is no R variable: the name
-  expect_equal(func_eval(f, dict(x = xv)), expected)    # `x` is an R variable: the Variable
-  vol <- 5  # an R variable that holds no Variable: the name again
-  expect_equal(func_eval(f, dict(vol = xv)), expected)
-  d <- dict(x = xv)
-  expect_s3_class(d, "python.builtin.dict")
-  expect_equal(func_eval(f, d), expected)  # a dict can be used again
 })
 
 test_that("set_fixed_random_seed() makes random initial values reproducible; set.seed() does not", {
