@@ -138,8 +138,11 @@ def _r_array_ok(value) -> bool:
 
 
 def _native_r_to_c(value: np.ndarray, out: np.ndarray) -> int:
-    """`value` (checked by _r_array_ok) into `out` (a C-contiguous float32/float64 array of the
-    same shape) by ``cntkr_r_to_c``; 1 if a value is NaN."""
+    """`value` (an R array, see _r_array_ok) into `out` (a C-contiguous float32/float64 array of
+    the same shape) by ``cntkr_r_to_c``; 1 if a value is NaN."""
+    if not _r_array_ok(value):
+        raise ValueError("cntkr_r_to_c: the input must be an F-contiguous float64 array of at "
+                         f"most {_MAX_RANK} axes")
     if out.shape != value.shape or out.dtype not in _TORCH or not out.flags.c_contiguous or \
             not out.flags.writeable:
         raise ValueError("cntkr_r_to_c: the output must be a writable C-order array of the "

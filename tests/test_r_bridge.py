@@ -191,6 +191,8 @@ def test_the_python_wrappers_check_what_they_hand_to_c():
     native_functions()
     try:
         v = r_array((4, 5, 6))
+        with pytest.raises(ValueError, match="F-contiguous float64 array"):
+            bridge._native_r_to_c(np.ascontiguousarray(v), np.empty((4, 5, 6), np.float32))
         with pytest.raises(ValueError, match="writable C-order array of the input's shape"):
             bridge._native_r_to_c(v, np.empty((4, 5, 7), np.float32))
         with pytest.raises(ValueError, match="writable C-order array"):
