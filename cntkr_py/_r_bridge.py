@@ -8,14 +8,16 @@ exceptions (ValueError, TypeError); the R package turns them into classed R cond
 Layout. reticulate hands an R double array over as a read-only, Fortran-ordered float64 NumPy
 array sharing R's memory (no copy); element ``x[i, j, k]`` in R is ``a[i-1, j-1, k-1]``. cntkr
 needs C-ordered arrays of the input's dtype, so :func:`from_r` makes one, reordering and casting
-in a single pass. Results go the other way in :func:`to_r`: a Fortran-ordered float64 array,
-which reticulate copies into the new R array as it is (its conversion of any other layout or
-dtype first makes that array itself, with a slower strided NumPy cast).
+in a single pass. Results go the other way in :func:`to_r`: a Fortran-ordered float64 array.
+reticulate 1.41 turns any NumPy array into an R array by casting it into a new Fortran-ordered
+float64 array (``PyArray_CastToType``, always a copy) and copying that into the R vector: for an
+array already in that form both are plain copies; for a C-order float32 result the cast is a
+strided NumPy pass, several times slower than the C pass below on large arrays.
 
 Both passes are C (``src/layout.c`` of the R package, ``cntkr_r_to_c`` and ``cntkr_c_to_r``),
 called through ctypes on arrays this module owns or has checked, once the R package hands over
 its shared library (:func:`use_native`). They reverse the axes in cache-sized tiles, several
-times faster than torch's or NumPy's strided copies (docs/benchmarks.md). Without the library
+times faster than torch's or NumPy's strided copies (bench/r_layout.R). Without the library
 (the bridge used from Python, or the library missing) the same conversions run on torch and
 NumPy, with the same results.
 """

@@ -11,7 +11,7 @@
  * Why this is C and not torch or NumPy: their strided copies reverse the axes of a
  * (64, 64, 16, 16) array several times slower than a plain copy of the same data; walking the
  * array in small tiles of the two contiguous axes keeps every cache line read and written once
- * (docs/benchmarks.md has the measurements).
+ * (bench/r_layout.R measures it from R, against torch and NumPy).
  *
  * Entry points, each checking what it is given (rank, dimensions, buffers):
  *   cntkr_r_to_c()  plain C, called by cntkr_py/_r_bridge.py through ctypes on the memory that
