@@ -39,13 +39,17 @@ cntkr_envname <- "r-cntkr"
       environment = cntkr_envname,
       before_load = torch_own_blas,
       on_error = function(e) {
-        stop(
-          "cntkr could not load the Python package 'cntkr_py' (", conditionMessage(e), ").\n",
+        why <- if (inherits(e, "python.builtin.BaseException")) {
+          paste0(sub("^python[.]builtin[.]", "", class(e)[[1]]), ": ", python_message(e))
+        } else {
+          conditionMessage(e)
+        }
+        stop(cntkr_condition(paste0(
+          "cntkr could not load the Python package 'cntkr_py' (", why, ").\n",
           "Install it with cntkr::install_cntkr(), or point the RETICULATE_PYTHON ",
           "environment variable at a Python that has 'cntkr_py' and 'torch' installed, ",
-          "then restart R.",
-          call. = FALSE
-        )
+          "then restart R."
+        ), "python_missing_error"))
       }
     )
   )

@@ -18,14 +18,14 @@ with_python_layout <- function(code) {
 
 # Runs an R script in a fresh R process (with this session's library paths)
 # under `timeout`; returns its output lines, with the exit status as attribute.
-run_rscript <- function(lines, timeout = 60) {
+run_rscript <- function(lines, timeout = 60, env = character()) {
   script <- tempfile(fileext = ".R")
   writeLines(c(sprintf(".libPaths(%s)", paste(deparse(.libPaths()), collapse = "")), lines), script)
   rscript <- file.path(R.home("bin"), "Rscript")
   use_timeout <- nzchar(Sys.which("timeout"))
   cmd <- if (use_timeout) "timeout" else rscript
   args <- if (use_timeout) c(timeout, shQuote(rscript), shQuote(script)) else shQuote(script)
-  out <- suppressWarnings(system2(cmd, args, stdout = TRUE, stderr = TRUE))
+  out <- suppressWarnings(system2(cmd, args, stdout = TRUE, stderr = TRUE, env = env))
   attr(out, "status") <- attr(out, "status") %||% 0L
   out
 }
@@ -241,6 +241,25 @@ test_that("unloading the package stops the bridge from calling its library", {
     "cat('unloaded fine\\n')"
   ))
   expect_line(out, "unloaded fine")
+})
+
+test_that("a Python that cannot import cntkr_py gives a classed error that says how to install it", {
+  skip_if_no_cntkr()
+  # a stand-in `torch` first on Python's path, which fails to import
+  fake <- tempfile("pythonpath")
+  dir.create(file.path(fake, "torch"), recursive = TRUE)
+  writeLines("raise ImportError('torch is missing (a stand-in for this test)')",
+             file.path(fake, "torch", "__init__.py"))
+  out <- run_rscript(c(
+    "suppressPackageStartupMessages(library(cntkr))",
+    "e <- tryCatch(op_input_variable(2), error = identity)",
+    "cat(class(e), '\\n')",
+    "cat(conditionMessage(e), '\\n')"
+  ), env = paste0("PYTHONPATH=", fake))
+  expect_line(out, "^python_missing_error cntkr_error error condition")
+  expect_line(out, "could not load the Python package 'cntkr_py' [(]ImportError: torch is missing")
+  expect_line(out, "install_cntkr()")
+  expect_false(any(grepl("py_last_error", out)))
 })
 
 test_that("a forked R process (parallel::mclapply) can call func_eval", {
