@@ -3,7 +3,7 @@
 ``import cntkr_py as C`` and CNTK code runs: ``C.input_variable``, ``C.layers.ConvolutionTranspose``,
 ``Function.eval/grad``, ``Parameter.value``, initializers, activations and devices.
 """
-from . import device, initializer, layers, ops
+from . import cntk_py, device, initializer, layers, ops
 from .default_options import default_options, default_options_for
 from .ops.functions import Function
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
@@ -15,7 +15,7 @@ from .variables import (Axis, Constant, Parameter, Variable, constant, input_var
 
 __version__ = "0.1.0"
 
-__all__ = ["device", "initializer", "layers", "ops", "default_options", "default_options_for",
+__all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options", "default_options_for",
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",

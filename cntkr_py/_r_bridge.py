@@ -112,11 +112,7 @@ def check_fork():
     return True
 
 
-def set_fixed_random_seed(seed):
-    """Seeds torch's random number generators (CPU and CUDA), which draw every initial value
-    whose initializer has no seed of its own: layers and parameters made after the same seed,
-    in the same order, get the same values (CNTK's ``cntk_py.set_fixed_random_seed``)."""
-    torch.manual_seed(int(seed))
+from .cntk_py import set_fixed_random_seed  # noqa: E402  (R's set_fixed_random_seed())
 
 
 # ---------------------------------------------------------------------------- the C passes

@@ -66,11 +66,12 @@ class Plan:
             hits = [a for a in self.args if a.name == key]
             if len(hits) == 1:
                 return hits[0]
-            names = ", ".join(repr(a.name) for a in self.args if a.name) or "none"
+            names = ", ".join(describe(a.name) for a in self.args if a.name) or "none"
             if not hits:
-                raise ValueError(f"{name}: no input named {key!r} in this Function "
+                raise ValueError(f"{name}: no input named {describe(key)} in this Function "
                                  f"(its inputs' names: {names})")
-            raise ValueError(f"{name}: {len(hits)} inputs are named {key!r}; key them by variable")
+            raise ValueError(f"{name}: {len(hits)} inputs are named {describe(key)}; key them by "
+                             "variable")
         if id(key) in self.arg_ids:
             return key
         if isinstance(key, Variable):

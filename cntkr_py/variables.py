@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from . import device as _device
-from ._shapes import as_shape
+from ._shapes import as_shape, describe_shape
 
 __all__ = ["Axis", "Variable", "Parameter", "Constant", "input_variable", "parameter", "constant"]
 
@@ -180,7 +180,8 @@ class _TensorVariable(Variable):
         arr = _to_array(new_value, as_dtype(current.dtype), "value")
         if tuple(arr.shape) != tuple(current.shape):
             raise ValueError(f"value for {type(self).__name__} '{self.name}' must have shape "
-                             f"{tuple(current.shape)}, got an array of shape {tuple(arr.shape)}")
+                             f"{describe_shape(current.shape)}, got an array of shape "
+                             f"{describe_shape(arr.shape)}")
         with torch.no_grad():
             current.copy_(torch.from_numpy(arr))
 

@@ -95,3 +95,15 @@ def test_large_parameters_warn(monkeypatch):
     with pytest.warns(UserWarning, match=r"W of shape \(1, 4, 300\) takes 0\.0 GiB"):
         layer(C.input_variable((1, 3)))
     assert layer.W.shape == (1, 4, 300)
+
+
+def test_set_fixed_random_seed_makes_initial_values_reproducible():
+    def draw():
+        return C.layers.ConvolutionTranspose((3, 3), 2)(C.input_variable((2, 4, 4))).W.value
+    C.cntk_py.set_fixed_random_seed(7)
+    a = draw()
+    C.cntk_py.set_fixed_random_seed(7)
+    np.testing.assert_array_equal(draw(), a)
+    assert not np.array_equal(draw(), a)
+    with pytest.raises(ValueError, match="seed must be >= 0"):
+        C.cntk_py.set_fixed_random_seed(-1)
