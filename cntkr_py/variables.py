@@ -45,10 +45,19 @@ def torch_dtype(dtype) -> torch.dtype:
 
 
 class Axis:
-    """A dynamic axis. Only CNTK's default batch axis is supported so far."""
+    """An axis: CNTK's default batch axis (dynamic), a static axis ``Axis(k)`` (0-based, negative
+    from the end, as the axis arguments of reductions take it), ``Axis.all_static_axes()`` or
+    ``Axis.all_axes()``."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name):
+        self.static_index = None
+        self.is_all_static = False
+        if isinstance(name, str):
+            self.name = name
+        else:
+            from ._shapes import as_int
+            self.static_index = as_int(name, "axis")
+            self.name = f"staticAxisIdx={self.static_index}"
 
     @staticmethod
     def default_batch_axis() -> "Axis":
@@ -58,11 +67,43 @@ class Axis:
     def default_input_variable_dynamic_axes() -> list:
         return [_BATCH_AXIS]
 
+    @staticmethod
+    def all_static_axes() -> "Axis":
+        """Every static axis of an operand (a reduction over it gives shape ``()``)."""
+        return _ALL_STATIC
+
+    @staticmethod
+    def all_axes() -> "Axis":
+        """Every axis, static and dynamic (cntkr's reductions take only static axes)."""
+        return _ALL_AXES
+
+    @property
+    def is_static_axis(self) -> bool:
+        return self.static_index is not None
+
+    @property
+    def is_ordered(self) -> bool:
+        return True
+
+    def static_axis_index(self, checked=True) -> int:
+        if self.static_index is None and checked:
+            raise ValueError(f"{self!r} is not a static axis")
+        return self.static_index
+
+    def __eq__(self, other):
+        return isinstance(other, Axis) and other.name == self.name
+
+    def __hash__(self):
+        return hash(self.name)
+
     def __repr__(self):
         return f"Axis({self.name!r})"
 
 
 _BATCH_AXIS = Axis("defaultBatchAxis")
+_ALL_STATIC = Axis("AllStaticAxes")
+_ALL_STATIC.is_all_static = True
+_ALL_AXES = Axis("AllAxes")
 
 
 class Variable:
