@@ -8,13 +8,9 @@ from .default_options import default_options, default_options_for
 from .ops.functions import Function
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
                           truncated_normal, uniform, xavier)
+from .ops.pooling import AVG_POOLING, MAX_POOLING, pooling
 from .ops import (element_times, elu, identity, leaky_relu, minus, negate, plus, relu, sigmoid,
                   softmax, softplus, tanh)
-from .ops.linear import times, times_transpose
-from .ops.reductions import (argmax, argmin, reduce_log_sum_exp, reduce_max, reduce_mean,
-                             reduce_min, reduce_prod, reduce_sum)
-from .ops.shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatten, one_hot,
-                        pad, reshape, slice, splice, squeeze, swapaxes, transpose)
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 
@@ -24,8 +20,4 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",
-           "leaky_relu", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh"]
-__all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
-            "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
-            "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
-            "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]
+           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh"]

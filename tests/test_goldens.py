@@ -62,6 +62,8 @@ def test_golden(path):
 
     wrt = [getattr(owner, p) for p in params] + [x]
     grads = f.grad({x: xv}, wrt=wrt)
+    if len(wrt) == 1:  # CNTK returns the bare array
+        grads = {wrt[0]: grads}
     np.testing.assert_allclose(grads[x], array(case["grad_x"]), **tol)
     for p in params:
         np.testing.assert_allclose(grads[getattr(owner, p)], array(case[f"grad_{p}"]), err_msg=p, **tol)

@@ -2,9 +2,11 @@
 from ..default_options import default_options, default_options_for
 from ..ops import identity
 from .base import Layer
-from .core import Dense, Embedding
-from .convolution import (ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
+from .convolution import (Convolution, Convolution1D, Convolution2D, Convolution3D,
+                          ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
                           ConvolutionTranspose3D)
+from .pooling import AveragePooling, GlobalAveragePooling, GlobalMaxPooling, MaxPooling
 
-__all__ = ["Dense", "Embedding", "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
+__all__ = ["Convolution", "Convolution1D", "Convolution2D", "Convolution3D", "MaxPooling",
+           "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling", "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
            "ConvolutionTranspose3D", "Layer", "default_options", "default_options_for", "identity"]

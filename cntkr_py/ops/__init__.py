@@ -4,15 +4,7 @@ attributes, a shape rule and a torch forward) in the module of its family."""
 from .activations import elu, identity, leaky_relu, relu, sigmoid, softmax, softplus, tanh
 from .elementwise import element_times, minus, negate, plus
 from .functions import Function
-from .linear import times, times_transpose
-from .reductions import (argmax, argmin, reduce_log_sum_exp, reduce_max, reduce_mean, reduce_min,
-                         reduce_prod, reduce_sum)
-from .shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatten, one_hot, pad,
-                    reshape, slice, splice, squeeze, swapaxes, transpose)
+from .pooling import AVG_POOLING, MAX_POOLING, pooling
 
 __all__ = ["Function", "identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu",
-           "softplus", "plus", "minus", "element_times", "negate"]
-__all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
-            "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
-            "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
-            "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]
+           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "plus", "minus", "element_times", "negate"]

@@ -1,0 +1,129 @@
+"""Sliding-window geometry shared by convolution and pooling, as CNTK 2.7 measurably computes it
+(docs/cntk-semantics.md), and the torch kernels that run it.
+
+Per spatial axis with input length n, kernel k, stride s, dilation d (k' = d*(k-1)+1); CNTK
+requires k' <= n, padded or not:
+
+* unpadded: ``out = floor((n - k') / s) + 1`` (``ceil`` instead with ``ceil_out_dim``), the first
+  window starting at 0 (lower padding 0);
+* padded (``auto_padding``): ``out = floor((n - 1) / s) + 1`` (``ceil`` with ``ceil_out_dim``) and
+  the windows centred over the input: lower padding ``lo = (k' - 1) // 2 - trunc(r / 2)`` with
+  ``r = n - 1 - (out - 1) * s`` (the input left over after the last window's start; negative
+  when ``ceil_out_dim`` adds an output), truncated toward zero. ``lo`` may be negative (a
+  window starting inside the input) and so may the upper padding ``(out - 1) * s + k' - lo - n``.
+
+Padding is zero for convolutions, -inf for max pooling and left out of the average for average
+pooling (counted as zeros with ``include_pad``). When both paddings of every axis are equal and
+torch takes them directly, the kernels make one torch call; otherwise the input is padded (or
+cropped: negative padding) with ``F.pad`` first.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+from .._shapes import item
+
+__all__ = ["AxisWindow", "Window", "window_axis"]
+
+_CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+class AxisWindow(tuple):
+    """(out, lo, hi) of one axis: output length, lower and upper padding (either may be < 0)."""
+    __slots__ = ()
+
+    @property
+    def out(self):
+        return self[0]
+
+    @property
+    def lo(self):
+        return self[1]
+
+    @property
+    def hi(self):
+        return self[2]
+
+
+def window_axis(n, k, s, d=1, pad=False, ceil_out_dim=False, op="Convolution", axis=0):
+    """CNTK's output length and paddings of one axis (see the module docstring)."""
+    keff = d * (k - 1) + 1
+    if keff > n:
+        raise ValueError(
+            f"{op}: the window ({'dilated ' if d > 1 else ''}{item('filter_shape', axis)}={keff}) "
+            f"is longer than the input axis it slides over (length {n}); CNTK 2.7 requires "
+            "window <= input, padded or not")
+    span = n - 1 if pad else n - keff
+    out = (-(-span // s) if ceil_out_dim else span // s) + 1
+    if pad:
+        rest = n - 1 - (out - 1) * s
+        lo = (keff - 1) // 2 - int(rest / 2)
+    else:
+        lo = 0
+    hi = (out - 1) * s + keff - lo - n
+    return AxisWindow((out, lo, hi))
+
+
+class Window:
+    """The geometry of one bound convolution or pooling over the last `rank` axes."""
+
+    def __init__(self, spatial, kernel, strides, dilation, pad, ceil_out_dim=False,
+                 op="Convolution"):
+        self.rank = len(kernel)
+        axes = [window_axis(n, k, s, d, p, ceil_out_dim, op, i)
+                for i, (n, k, s, d, p) in enumerate(zip(spatial, kernel, strides, dilation, pad))]
+        self.spatial = tuple(spatial)
+        self.kernel, self.strides, self.dilation = tuple(kernel), tuple(strides), tuple(dilation)
+        self.out = tuple(a.out for a in axes)
+        self.lo = tuple(a.lo for a in axes)
+        self.hi = tuple(a.hi for a in axes)
+        # one torch call when the padding is symmetric and non-negative (torch's pools also need
+        # padding <= half the kernel)
+        self.symmetric = all(a.lo == a.hi and a.lo >= 0 for a in axes)
+        self.pool_direct = self.symmetric and all(a.lo <= k // 2 for a, k in zip(axes, kernel))
+        # F.pad amounts, last axis first
+        self.fpad = [v for a in reversed(axes) for v in (a.lo, a.hi)]
+        self._counts = {}
+
+    # ---- convolution ---------------------------------------------------------------------
+    def conv(self, x, W, b=None, groups=1):
+        """x (N, C, *spatial), W (F, C/groups, *kernel), b (F,) or None -> (N, F, *out)."""
+        conv = _CONV[self.rank]
+        if self.symmetric:
+            return conv(x, W, b, self.strides, self.lo, self.dilation, groups)
+        return conv(F.pad(x, self.fpad), W, b, self.strides, 0, self.dilation, groups)
+
+    # ---- pooling -------------------------------------------------------------------------
+    def max_pool(self, x):
+        """x (N, C, *spatial) -> (N, C, *out); padding never wins (-inf)."""
+        pool = _MAX[self.rank]
+        if self.pool_direct:
+            return pool(x, self.kernel, self.strides, self.lo)
+        return pool(F.pad(x, self.fpad, value=-math.inf), self.kernel, self.strides)
+
+    def avg_pool(self, x, include_pad=False):
+        """x (N, C, *spatial) -> (N, C, *out): the mean over each window's input elements (and
+        its padding, as zeros, with `include_pad`)."""
+        pool = _AVG[self.rank]
+        if self.pool_direct:
+            return pool(x, self.kernel, self.strides, self.lo, False, include_pad)
+        y = pool(F.pad(x, self.fpad), self.kernel, self.strides)
+        if include_pad:
+            return y
+        return y * self._scale(x)
+
+    def _scale(self, x):
+        """window size / number of input elements in each window (CNTK: NaN where none)."""
+        key = (x.device, x.dtype)
+        scale = self._counts.get(key)
+        if scale is None:
+            ones = torch.ones((1, 1) + self.spatial, device=x.device, dtype=x.dtype)
+            frac = _AVG[self.rank](F.pad(ones, self.fpad), self.kernel, self.strides)
+            scale = 1.0 / frac[0]
+            self._counts[key] = scale
+        return scale
