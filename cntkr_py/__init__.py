@@ -5,10 +5,11 @@
 """
 from . import cntk_py, device, initializer, layers, ops
 from .default_options import default_options, default_options_for
-from .ops.functions import Function
+from .ops.functions import CloneMethod, Function
+from .ops.graph import alias, stop_gradient
+from .ops.normalization import batch_normalization, dropout
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
                           truncated_normal, uniform, xavier)
-from .ops.pooling import AVG_POOLING, MAX_POOLING, pooling
 from .ops import (element_times, elu, identity, leaky_relu, minus, negate, plus, relu, sigmoid,
                   softmax, softplus, tanh)
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
@@ -20,4 +21,5 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",
-           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+           "leaky_relu", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+__all__ += ["CloneMethod", "alias", "stop_gradient", "batch_normalization", "dropout"]

@@ -15,7 +15,8 @@ from . import device as _device
 from ._shapes import describe, describe_shape
 from .variables import Variable, _to_array, as_dtype, torch_dtype
 
-__all__ = ["Plan", "plan", "topological_order", "eval", "forward", "grad", "variable_label"]
+__all__ = ["Plan", "plan", "topological_order", "eval", "forward", "backward", "grad",
+           "variable_label", "BackwardState"]
 
 
 def topological_order(root) -> list:
@@ -50,6 +51,7 @@ class Plan:
         for node in self.functions:
             self.steps.append((node.step(), tuple(self.slots[id(i)] for i in node.inputs)))
             self.slots[id(node)] = len(self.slots)
+        self._train_steps = None
         self.leaf_plan = [(v, v.is_input) for v in self.leaves]
         self.args = [v for v in self.leaves if v.is_input]
         self.arg_ids = {id(v) for v in self.args}
@@ -110,8 +112,25 @@ class Plan:
         return feed
 
     # ---- running ---------------------------------------------------------------------
-    def run(self, feed: dict, dev, override=None) -> list:
-        """Every node's value, by slot (the root's is the last)."""
+    @property
+    def train_steps(self) -> list:
+        """The steps of training mode (``grad``, ``forward`` with ``keep_for_backward``): each
+        op's training forward where it has one; the new values of the inputs it updates (running
+        statistics) are stored into those Variables here."""
+        if self._train_steps is None:
+            steps = []
+            for node, (step, ins) in zip(self.functions, self.steps):
+                if node.op.training is not None:
+                    step = node.step(training=True)
+                    if node.op.state:
+                        step = _storing(step, [node.inputs[i] for i in node.op.state])
+                steps.append((step, ins))
+            self._train_steps = steps
+        return self._train_steps
+
+    def run(self, feed: dict, dev, override=None, training=False) -> list:
+        """Every node's value, by slot (the root's is the last); `training` runs each op's
+        training forward (the one switch between inference and training mode)."""
         values = []
         append = values.append
         for leaf, is_input in self.leaf_plan:
@@ -123,7 +142,7 @@ class Plan:
                 t = leaf.data()
                 append(t if t.device == dev else t.to(dev))
         at = values.__getitem__
-        for step, ins in self.steps:
+        for step, ins in (self.train_steps if training else self.steps):
             append(step(*map(at, ins)))
         return values
 
@@ -132,6 +151,19 @@ class Plan:
         if slot is None:
             raise ValueError(f"{name}: {variable_label(node)} is not part of this Function's graph")
         return values[slot]
+
+
+def _storing(step, targets):
+    """A training step that stores the new values of the Variables it updates (in place, so
+    every graph sharing them sees them)."""
+    def run(*tensors):
+        pair = step(*tensors)
+        with torch.no_grad():
+            for var, new in zip(targets, pair.new):
+                data = var.data()
+                data.copy_(new.reshape(data.shape))
+        return pair.out
+    return run
 
 
 def plan(root) -> Plan:
@@ -203,14 +235,94 @@ def _eval_fast(f, arguments):
     return values[-1]
 
 
-def forward(f, at, outputs=None, device=None, as_numpy=True):
+class BackwardState:
+    """What ``forward(..., keep_for_backward=...)`` keeps for ``backward``: the values of one
+    training-mode run, with torch's graph behind them."""
+
+    __slots__ = ("plan", "values", "leaves", "keep")
+
+    def __init__(self, plan, values, leaves, keep):
+        self.plan, self.values, self.leaves, self.keep = plan, values, leaves, keep
+
+    def __repr__(self):
+        return f"BackwardState(keeping {len(self.keep)} output(s))"
+
+
+def forward(f, at, outputs=None, keep_for_backward=None, device=None, as_numpy=True):
+    """Inference without `keep_for_backward` (state None); with it, a training-mode run whose
+    state ``backward`` differentiates (BatchNormalization uses and updates its batch statistics,
+    Dropout drops, as CNTK 2.7 does)."""
     p = plan(f)
     outs = [f] if outputs is None else _as_list(outputs, "outputs")
+    keep = [] if keep_for_backward is None else list(keep_for_backward) \
+        if isinstance(keep_for_backward, (set, frozenset)) else \
+        _as_list(keep_for_backward, "keep_for_backward")
     dev = _device.as_torch_device(device)
     feed = p.feed(at, dev, "at")
-    with torch.no_grad():
-        values = p.run(feed, dev)
-    return None, {o: _export(p.lookup(values, o, "outputs"), as_numpy) for o in outs}
+    if not keep:
+        with torch.no_grad():
+            values = p.run(feed, dev)
+        return None, {o: _export(p.lookup(values, o, "outputs"), as_numpy) for o in outs}
+    for k in keep:
+        if not isinstance(k, Variable) or id(k) not in p.slots:
+            raise ValueError(f"keep_for_backward: {variable_label(k) if isinstance(k, Variable) else describe(k)}"
+                             " is not part of this Function's graph")
+    leaves = {}
+    for v in p.leaves:
+        if v.is_input:
+            feed[v] = leaves[id(v)] = feed[v].detach().requires_grad_(True)
+        elif v.is_parameter:
+            t = v.data()
+            leaves[id(v)] = (t if t.device == dev else t.to(dev)).detach().requires_grad_(True)
+    prev = torch.is_grad_enabled()
+    tp.set_grad_enabled(True)
+    try:
+        values = p.run(feed, dev, leaves, training=True)
+    finally:
+        tp.set_grad_enabled(prev)
+    state = BackwardState(p, values, leaves, {id(k) for k in keep})
+    return state, {o: _export(p.lookup(values, o, "outputs"), as_numpy) for o in outs}
+
+
+def backward(state, root_gradients, variables, as_numpy=True):
+    """Gradients w.r.t. `variables` (inputs or Parameters) of the outputs kept by ``forward``,
+    seeded with `root_gradients` ({output: gradient array}): {variable: gradient}."""
+    if not isinstance(state, BackwardState):
+        raise TypeError(f"state must be what forward(..., keep_for_backward=...) returned, got "
+                        f"{describe(state)}")
+    if not isinstance(root_gradients, dict) or not root_gradients:
+        raise TypeError("root_gradients must be a dict {output: gradient array}, got "
+                        f"{describe(root_gradients)}")
+    p = state.plan
+    roots, seeds = [], []
+    for out, g in root_gradients.items():
+        if not isinstance(out, Variable) or id(out) not in state.keep:
+            raise ValueError(f"root_gradients: {variable_label(out) if isinstance(out, Variable) else describe(out)}"
+                             " was not in forward's keep_for_backward")
+        t = p.lookup(state.values, out, "root_gradients")
+        seed = torch.as_tensor(_to_array(g, as_dtype(out.dtype), "root_gradients"))
+        if tuple(seed.shape) != tuple(t.shape):
+            raise ValueError(f"root_gradients: the gradient for {variable_label(out)} must have "
+                             f"shape {describe_shape(t.shape)}, got {describe_shape(seed.shape)}")
+        roots.append(t)
+        seeds.append(seed.to(t.device))
+    variables = list(variables) if isinstance(variables, (list, tuple, set, frozenset)) else \
+        _as_list(variables, "variables")
+    targets = []
+    for v in variables:
+        if not isinstance(v, Variable) or id(v) not in state.leaves:
+            raise ValueError(f"variables: {variable_label(v) if isinstance(v, Variable) else describe(v)}"
+                             " is not an input or parameter of this Function")
+        targets.append(state.leaves[id(v)])
+    live = [r for r in roots if r.requires_grad]
+    if live:
+        grads = torch.autograd.grad([r for r in roots if r.requires_grad], targets,
+                                    [s for r, s in zip(roots, seeds) if r.requires_grad],
+                                    retain_graph=True, allow_unused=True)
+    else:
+        grads = [None] * len(targets)
+    return {v: _export(torch.zeros_like(t) if g is None else g, as_numpy)
+            for v, g, t in zip(variables, grads, targets)}
 
 
 def grad(f, at, wrt=None, outputs=None, device=None, as_numpy=True, grad_root=None):
@@ -238,7 +350,7 @@ def grad(f, at, wrt=None, outputs=None, device=None, as_numpy=True, grad_root=No
     prev = torch.is_grad_enabled()
     tp.set_grad_enabled(True)
     try:
-        values = p.run(feed, dev, override)
+        values = p.run(feed, dev, override, training=True)
         root_t = p.lookup(values, f if grad_root is None else grad_root, "grad_root")
         targets = [override[id(w)] for w in wrt]
         if root_t.requires_grad:

@@ -272,7 +272,8 @@ class Constant(_TensorVariable):
         shape = arr.shape if shape is None else as_shape(shape)
         arr = np.broadcast_to(arr.astype(dtype), shape)
         super().__init__(shape, dtype, name, device)
-        self._set_data(torch.tensor(np.ascontiguousarray(arr), device=self._device))
+        # np.array, not np.ascontiguousarray (which makes a 0-d value 1-d)
+        self._set_data(torch.tensor(np.array(arr, order="C"), device=self._device))
 
 
 def _to_array(value, dtype: np.dtype, name: str) -> np.ndarray:
@@ -287,7 +288,7 @@ def _to_array(value, dtype: np.dtype, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be real, got complex values")
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
         raise TypeError(f"{name} must be numeric, got an array of dtype {arr.dtype}")
-    return np.ascontiguousarray(arr, dtype=dtype)
+    return np.asarray(arr, dtype=dtype, order="C")  # keeps 0-d values 0-d
 
 
 def input_variable(shape, dtype=np.float32, needs_gradient=False, is_sparse=False,

@@ -2,11 +2,13 @@
 from ..default_options import default_options, default_options_for
 from ..ops import identity
 from .base import Layer
-from .convolution import (Convolution, Convolution1D, Convolution2D, Convolution3D,
-                          ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
+from .blocks import Activation, Dropout, Label
+from .normalization import BatchNormalization, LayerNormalization
+from .sequential import For, Sequential
+from .convolution import (ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
                           ConvolutionTranspose3D)
-from .pooling import AveragePooling, GlobalAveragePooling, GlobalMaxPooling, MaxPooling
 
-__all__ = ["Convolution", "Convolution1D", "Convolution2D", "Convolution3D", "MaxPooling",
-           "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling", "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
+__all__ = ["ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
            "ConvolutionTranspose3D", "Layer", "default_options", "default_options_for", "identity"]
+__all__ += ["Activation", "Dropout", "Label", "BatchNormalization", "LayerNormalization", "For",
+            "Sequential"]

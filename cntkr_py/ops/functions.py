@@ -14,7 +14,7 @@ from .. import executor
 from .._shapes import describe
 from ..variables import Constant, Variable
 
-__all__ = ["Function", "as_node"]
+__all__ = ["Function", "CloneMethod", "as_node"]
 
 
 class Function(Variable):
@@ -53,8 +53,12 @@ class Function(Variable):
     def root_function(self):
         return self
 
-    def step(self):
-        """What the executor runs for this node (built once)."""
+    def step(self, training=False):
+        """What the executor runs for this node (built once; in training mode, built when a
+        plan first needs it)."""
+        if training:
+            return self.op.step(self.inputs, self._params, self._inferred, len(self.shape),
+                                self.has_batch_axis, training=True)
         if self._step is None:
             self._step = self.op.step(self.inputs, self._params, self._inferred, len(self.shape),
                                       self.has_batch_axis)
@@ -67,11 +71,43 @@ class Function(Variable):
 
     @property
     def parameters(self) -> list:
-        return [v for v in executor.plan(self).leaves if v.is_parameter]
+        """The Parameters, from the output backwards, as CNTK 2.7 lists them
+        (``Sequential([A, B])``: B's before A's)."""
+        return [v for v in _outside_in(self) if v.is_parameter]
 
     @property
     def constants(self) -> list:
-        return [v for v in executor.plan(self).leaves if v.is_constant]
+        return [v for v in _outside_in(self) if v.is_constant]
+
+    @property
+    def is_composite(self) -> bool:
+        """True: a Function here is its whole graph (CNTK's composite) and its root node."""
+        return True
+
+    @property
+    def is_primitive(self) -> bool:
+        """True: a Function's root is one primitive op (see ``is_composite``)."""
+        return True
+
+    @property
+    def is_block(self) -> bool:
+        return False
+
+    def find_all_with_name(self, name, depth=0):
+        """Every node of the graph (Functions, Parameters, Constants, inputs) named `name`, from
+        the output backwards. `depth` is accepted for CNTK's signature (there are no blocks to
+        look into here)."""
+        if not isinstance(name, str):
+            raise TypeError(f"name must be a string, got {describe(name)}")
+        return [n for n in _outside_in(self, functions=True) if n.name == name]
+
+    def find_by_name(self, name, depth=0):
+        """The node named `name` (None when there is none; ValueError when there are several)."""
+        hits = self.find_all_with_name(name, depth)
+        if len(hits) > 1:
+            raise ValueError(f"find_by_name: {len(hits)} nodes are named {describe(name)}; use "
+                             "find_all_with_name")
+        return hits[0] if hits else None
 
     def __getattr__(self, name):
         # Reached only when normal lookup fails: layer members (W, b), then parameters by name.
@@ -85,6 +121,10 @@ class Function(Variable):
             return found[0]
         if len(found) > 1:
             raise AttributeError(f"Function '{self.name}' has {len(found)} parameters named '{name}'")
+        nodes = [n for n in _outside_in(self, functions=True)
+                 if n.name == name and isinstance(n, Function)]
+        if nodes:  # a named layer inside (z.first_conv), the outermost when several
+            return nodes[0]
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ---- applying to new inputs ------------------------------------------------------
@@ -104,20 +144,46 @@ class Function(Variable):
             subs[param] = arg
         return self.clone(subs)
 
-    def clone(self, substitutions: dict):
-        """A copy of the graph with leaves replaced (Parameters and Constants are shared);
-        every node's shape is inferred anew."""
-        memo = {id(k): v for k, v in substitutions.items()}
-        for node in executor.topological_order(self):
-            if id(node) not in memo:
-                memo[id(node)] = node._rebuild([memo[id(i)] for i in node.inputs]) \
-                    if isinstance(node, Function) else node
+    def clone(self, method=None, substitutions=None):
+        """A copy of the graph with leaves replaced by `substitutions` ({old: new Variable});
+        every node's shape is inferred anew. `method` (:class:`CloneMethod`): ``share`` keeps
+        the Parameters, ``clone`` gives new Parameters with their current values, ``freeze``
+        turns them into Constants with their current values. ``clone({x: y})`` (a dict first)
+        is ``clone(CloneMethod.share, {x: y})``."""
+        if isinstance(method, dict) and substitutions is None:
+            method, substitutions = CloneMethod.share, method
+        method = CloneMethod.share if method is None else CloneMethod.of(method)
+        if substitutions is None:
+            substitutions = {}
+        if not isinstance(substitutions, dict):
+            raise TypeError(f"substitutions must be a dict {{old: new}}, got {describe(substitutions)}")
+        order = executor.topological_order(self)
+        known = {id(n) for n in order}
+        memo = {}
+        for old, new in substitutions.items():
+            if not isinstance(old, Variable) or id(old) not in known:
+                raise ValueError(f"substitutions: {describe(old)} is not part of this Function's graph")
+            if not isinstance(new, Variable):
+                raise TypeError(f"substitutions: the value for {old!r} must be a Variable or "
+                                f"Function, got {describe(new)}")
+            memo[id(old)] = new
+        for node in order:
+            if id(node) in memo:
+                continue
+            if isinstance(node, Function):
+                memo[id(node)] = node._rebuild([memo[id(i)] for i in node.inputs], memo)
+            elif node.is_parameter and method is not CloneMethod.share:
+                memo[id(node)] = _copy_parameter(node, method)
+            else:
+                memo[id(node)] = node
         return memo[id(self)]
 
-    def _rebuild(self, new_inputs):
+    def _rebuild(self, new_inputs, memo=None):
         if all(a is b for a, b in zip(new_inputs, self.inputs)):
             return self
-        return Function(self.op, new_inputs, self._params, self.name, self._members)
+        members = {k: (memo.get(id(v), v) if memo is not None and v is not None else v)
+                   for k, v in self._members.items()}
+        return Function(self.op, new_inputs, self._params, self.name, members)
 
     def __repr__(self):
         return f"Composite({self.op_name}): {[a.name or a.uid for a in self.arguments]} -> " \
@@ -131,14 +197,68 @@ class Function(Variable):
         return executor.eval(self, arguments, outputs, device, as_numpy)
 
     def forward(self, at, outputs=None, keep_for_backward=None, device=None, as_numpy=True):
-        """CNTK's ``forward``: (state, {output: value}); no state is needed for ``grad``."""
-        return executor.forward(self, at, outputs, device, as_numpy)
+        """CNTK's ``forward``: (state, {output: value}). Without `keep_for_backward` it runs
+        inference (state None); with it (the outputs ``backward`` will start from), training
+        mode, as CNTK 2.7: BatchNormalization normalises with the batch statistics and updates
+        its running statistics, Dropout drops."""
+        return executor.forward(self, at, outputs, keep_for_backward, device, as_numpy)
+
+    def backward(self, state, root_gradients, variables, as_numpy=True):
+        """CNTK's ``backward``: gradients w.r.t. `variables` (a set or list of inputs and
+        Parameters) of the outputs kept by ``forward``, seeded with `root_gradients`
+        ({output: array}): {variable: gradient}."""
+        return executor.backward(state, root_gradients, variables, as_numpy)
 
     def grad(self, at, wrt=None, outputs=None, device=None, as_numpy=True, grad_root=None):
         """Gradient of the summed output (or of `grad_root`) at `at` w.r.t. `wrt`: a dict
         {variable: gradient}, or a bare gradient when there is one; with `outputs`, a tuple
         (gradients, output values)."""
         return executor.grad(self, at, wrt, outputs, device, as_numpy, grad_root)
+
+
+class CloneMethod:
+    """How ``Function.clone`` treats Parameters (``cntk.ops.functions.CloneMethod``)."""
+
+    share = "share"
+    clone = "clone"
+    freeze = "freeze"
+
+    @staticmethod
+    def of(value):
+        if value in ("share", "clone", "freeze"):
+            return {"share": CloneMethod.share, "clone": CloneMethod.clone,
+                    "freeze": CloneMethod.freeze}[value]
+        raise ValueError(f"method must be CloneMethod.share, CloneMethod.clone or "
+                         f"CloneMethod.freeze, got {describe(value)}")
+
+
+def _copy_parameter(p, method):
+    if method is CloneMethod.freeze:
+        return Constant(p.data().detach().clone(), name=p.name)
+    from ..variables import Parameter
+    new = Parameter(p.shape, init=0, dtype=p.dtype, name=p.name, _defer=True)
+    new._set_data(p.data().detach().clone())
+    return new
+
+
+def _outside_in(root, functions=False) -> list:
+    """The graph's leaves (and with `functions`, its nodes) from the output backwards: each
+    node's own leaves before the nodes it depends on (CNTK's order of ``parameters``)."""
+    order, seen, stack = [], set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        ins = getattr(node, "inputs", None)
+        if ins is None:
+            order.append(node)
+            continue
+        if functions:
+            order.append(node)
+        leaves = [i for i in ins if not isinstance(i, Function)]
+        stack.extend(reversed(leaves + [i for i in ins if isinstance(i, Function)]))
+    return order
 
 
 def _type_name(v) -> str:

@@ -16,6 +16,10 @@ inputs (``f(new_x)``, ``clone``), so a node's shape always matches what it compu
   output's, or an :class:`Inferred` that also hands precomputed values to the forward. It raises
   ValueError with a message naming the op when the inputs do not fit.
 * ``forward(*tensors, **params)`` computes on torch tensors.
+* ``training`` (optional): the forward of training mode (``grad``, ``forward`` with
+  ``keep_for_backward``), where it differs from inference (BatchNormalization, Dropout); with
+  ``state`` (indices of inputs it updates, such as running statistics) it returns
+  ``(output, new values of those inputs)`` and the executor stores them.
 * ``attributes``: the names of the params that ``Function.attributes`` shows (CNTK's keys), or a
   function ``(params, input_shapes) -> dict`` where CNTK's keys differ from the params.
 
@@ -54,10 +58,12 @@ class Op:
     """A primitive operation (see the module docstring)."""
 
     def __init__(self, name, *, shape, forward, attributes=(), batched=None, broadcast=False,
-                 dtype=None):
+                 dtype=None, training=None, state=()):
         self.name = name
         self.shape_rule = shape
         self.forward = forward
+        self.training = training
+        self.state = tuple(state)
         self._attributes = attributes
         self.batched = None if batched is None else frozenset(batched)
         self.broadcast = broadcast
@@ -85,10 +91,14 @@ class Op:
             return self._attributes(params, input_shapes)
         return {k: params[k] for k in self._attributes}
 
-    def step(self, inputs, params, inferred, out_rank, batched) -> callable:
-        """The function the executor runs for one node: its inputs' tensors -> its output."""
+    def step(self, inputs, params, inferred, out_rank, batched, training=False) -> callable:
+        """The function the executor runs for one node: its inputs' tensors -> its output (in
+        training mode with ``state``: -> (output, the state inputs' new values))."""
         kwargs = {**params, **inferred.extra}
-        fn = functools.partial(self.forward, **kwargs) if kwargs else self.forward
+        forward = self.training if training and self.training is not None else self.forward
+        if training and self.state:
+            forward = _first_batched(forward)
+        fn = functools.partial(forward, **kwargs) if kwargs else forward
         adapters = []
         for i, v in enumerate(inputs):
             if self.batched is not None and i not in self.batched:
@@ -107,6 +117,25 @@ class Op:
         if all(a is None for a in adapters):
             return fn
         return _adapted(fn, adapters)
+
+
+def _first_batched(forward):
+    def run(*tensors, **kw):
+        out, new = forward(*tensors, **kw)
+        return _Pair(out, new)
+    return run
+
+
+class _Pair:
+    """(output, new state values), with ``squeeze`` acting on the output (batch adapters)."""
+
+    __slots__ = ("out", "new")
+
+    def __init__(self, out, new):
+        self.out, self.new = out, tuple(new)
+
+    def squeeze(self, dim):
+        return _Pair(self.out.squeeze(dim), self.new)
 
 
 def _adapter(add_batch, pad):
