@@ -20,7 +20,15 @@ out_dir <- if (length(args) >= 2) args[[2]] else file.path("tests", "signatures"
 
 # cntkr's exports that CNTK-R lacked and whose signatures are kept all the same,
 # read from cntkr's own source: name -> the "source" recorded for it.
-additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)")
+additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)",
+               op_squeeze = "cntkr (CNTK 2.7's squeeze; CNTK-R lacked it)",
+               op_expand_dims = "cntkr (CNTK 2.7's expand_dims; CNTK-R lacked it)",
+               op_pad = "cntkr (CNTK 2.7's pad; CNTK-R lacked it)",
+               op_flatten = "cntkr (CNTK 2.7's flatten; CNTK-R lacked it)")
+
+# CNTK-R defaults that could never be evaluated, recorded as cntkr's instead:
+# function -> list(argument = cntkr's default). op_reshape(name = name) refers to itself.
+fixes <- list(op_reshape = list(name = '""'))
 
 signature <- function(fun_expr) {
   fmls <- as.list(fun_expr[[2]])
@@ -57,6 +65,10 @@ for (name in exports) {
   if (!is.null(theirs[[name]])) {
     entry <- list(source = paste0("CNTK-R ", file.path("R", theirs[[name]]$file)),
                   args = signature(theirs[[name]]$fun))
+    for (i in seq_along(entry$args)) {
+      fix <- fixes[[name]][[entry$args[[i]]$name]]
+      if (!is.null(fix)) entry$args[[i]]$default <- fix
+    }
   } else if (name %in% names(additions)) {
     entry <- list(source = additions[[name]], args = signature(ours[[name]]$fun))
   } else {
