@@ -1,0 +1,76 @@
+# Convolution and pooling from R: shapes and parameters as CNTK 2.7 makes them, the pooling op's
+# values as measured with CNTK 2.7, and bad arguments rejected with errors naming the R argument.
+# (Every layer's numbers against CNTK 2.7: the golden cases, test-goldens.R.)
+
+test_that("Convolution layers make CNTK's shapes and parameters", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 5, 6))
+  layer <- Convolution(c(3, 3), num_filters = 4)
+  f <- layer(x)
+  expect_equal(unlist(f$shape), c(4, 3, 4))
+  expect_equal(dim(layer$W$value), c(4, 2, 3, 3))
+  expect_equal(dim(layer$b$value), c(4, 1, 1))
+  expect_equal(unlist(Convolution2D(3, 4, pad = TRUE, strides = 2)(x)$shape), c(4, 3, 3))
+  expect_equal(unlist(Convolution(c(3, 3))(x)$shape), c(3, 4))  # num_filters = NULL: no depth axis
+  expect_equal(unlist(Convolution1D(3, 2, reduction_rank = 0)(op_input_variable(7))$shape), c(2, 5))
+  expect_equal(unlist(Convolution3D(2, 2)(op_input_variable(c(1, 3, 4, 5)))$shape), c(2, 2, 3, 4))
+  y <- func_eval(f, array(runif(2 * 2 * 5 * 6), c(2, 2, 5, 6)))
+  expect_equal(dim(y), c(2, 4, 3, 4))
+})
+
+test_that("pooling layers keep leading axes and pool windows as CNTK does", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 5, 6))
+  expect_equal(unlist(MaxPooling(c(3, 3), strides = 2, pad = TRUE)(x)$shape), c(2, 3, 3))
+  expect_equal(unlist(AveragePooling(c(2, 2))(x)$shape), c(2, 4, 5))
+  expect_equal(unlist(MaxPooling(2)(x)$shape), c(2, 5, 5))  # one number: a 1-D window
+  expect_equal(unlist(GlobalMaxPooling()(x)$shape), c(2, 1, 1))
+  v <- array(runif(3 * 2 * 5 * 6), c(3, 2, 5, 6))
+  g <- func_eval(GlobalAveragePooling()(x), v)
+  expect_equal(as.numeric(g[, 1, 1, 1]), apply(v[, 1, , ], 1, mean), tolerance = 1e-6)
+})
+
+test_that("op_pooling computes CNTK's padded, ceil_out_dim and include_pad windows", {
+  skip_if_no_cntkr()
+  # input 1..7 along one axis; expected values measured with CNTK 2.7
+  x <- op_input_variable(c(1, 7))
+  v <- array(1:7, c(1, 1, 7))
+  run <- function(...) as.numeric(func_eval(op_pooling(x, ...), v))
+  expect_equal(run(IO_MAX_POOLING, 3, strides = 2, auto_padding = TRUE), c(2, 4, 6, 7))
+  expect_equal(run(IO_AVG_POOLING, 3, strides = 2, auto_padding = TRUE), c(1.5, 3, 5, 6.5))
+  expect_equal(run(IO_AVG_POOLING, 3, strides = 2, auto_padding = TRUE, include_pad = TRUE),
+               c(1, 3, 5, 13 / 3), tolerance = 1e-6)
+  expect_equal(run(IO_AVG_POOLING, 2, strides = 2, ceil_out_dim = TRUE), c(1.5, 3.5, 5.5, 7))
+  expect_equal(c(IO_MAX_POOLING, IO_AVG_POOLING), c(0L, 1L))
+})
+
+test_that("bad convolution and pooling arguments are rejected naming the argument", {
+  skip_if_no_cntkr()
+  expect_value_error(Convolution(c(3, 2.5), 2), "`filter_shape` must be whole numbers >= 1, not c(3.0, 2.5).")
+  expect_value_error(Convolution2D(c(3, 3, 3), 2), "`filter_shape` must have length 1 or 2, not 3 (c(3, 3, 3)).")
+  expect_value_error(Convolution(c(3, 3), 0), "`num_filters` must be whole numbers >= 1, not 0.")
+  expect_value_error(Convolution(c(3, 3), 2, strides = c(1, 2, 3)),
+                     "`strides` must have length 1 or 2, not 3 (c(1, 2, 3)).")
+  expect_value_error(Convolution(c(3, 3), 2, pad = "yes"),
+                     "`pad` must be TRUE, FALSE or a logical vector with one value per axis, not \"yes\".")
+  expect_value_error(Convolution(c(3, 3), 2, sequential = NA), "`sequential` must be TRUE or FALSE, not NA.")
+  expect_value_error(Convolution(c(3, 3), 2, reduction_rank = 2), "`reduction_rank` must be 0 or 1, not 2.")
+  expect_value_error(Convolution(c(3, 3), 2, max_temp_mem_size_in_samples = -1),
+                     "`max_temp_mem_size_in_samples` must be whole numbers >= 0, not -1.")
+  expect_error(Convolution(c(3, 3), 2, sharing = FALSE), "sharing", class = "cntkr_error")
+  expect_error(Convolution(c(3, 3), 2, transpose_weight = TRUE), "transpose_weight", class = "cntkr_error")
+  expect_error(Convolution(c(3, 3), 2)(op_input_variable(c(2, 2, 6))), "filter_shape\\[1\\]=3",
+               class = "cntkr_error")
+  expect_value_error(MaxPooling(c(2, 0)), "`filter_shape` must be whole numbers >= 1, not c(2, 0).")
+  expect_value_error(MaxPooling(c(2, 2), strides = c(1, 2, 3)),
+                     "`strides` must have length 1 or 2, not 3 (c(1, 2, 3)).")
+  expect_value_error(AveragePooling(c(2, 2), pad = 1),
+                     "`pad` must be TRUE, FALSE or a logical vector with one value per axis, not 1.")
+  expect_value_error(GlobalMaxPooling(name = 3), "`name` must be a single string, not 3.")
+  x <- op_input_variable(c(1, 6))
+  expect_value_error(op_pooling(x, IO_MAX_POOLING, 2, ceil_out_dim = "no"),
+                     "`ceil_out_dim` must be TRUE or FALSE, not \"no\".")
+  expect_value_error(op_pooling(x, IO_MAX_POOLING, NULL),
+                     "`pooling_window_shape` must be a vector of whole numbers >= 1, not NULL.")
+  expect_error(op_pooling(x, 2, 2), "pooling_type", class = "cntkr_error")
+})
