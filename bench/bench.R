@@ -17,10 +17,14 @@ if (nzchar(Sys.getenv("CNTKR_BENCH_TUNE_ALLOCATOR"))) stopifnot(isTRUE(tune_allo
 build <- function(case) {
   x <- op_input_variable(unlist(case$input_shape), needs_gradient = TRUE)
   lk <- case$layer
-  layer <- ConvolutionTranspose(
-    filter_shape = unlist(lk$filter_shape), num_filters = lk$num_filters,
-    strides = lk$strides, pad = lk$pad,
-    output_shape = if (is.null(lk$output_shape)) NULL else unlist(lk$output_shape))
+  layer <- if (identical(case$kind, "Dense")) {
+    Dense(unlist(lk$shape))
+  } else {
+    ConvolutionTranspose(
+      filter_shape = unlist(lk$filter_shape), num_filters = lk$num_filters,
+      strides = lk$strides, pad = lk$pad,
+      output_shape = if (is.null(lk$output_shape)) NULL else unlist(lk$output_shape))
+  }
   f <- layer(x)
   d <- c(case$batch, unlist(case$input_shape))
   set.seed(0)

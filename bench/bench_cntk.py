@@ -22,7 +22,9 @@ def build(case):
     for k in ("filter_shape", "output_shape"):
         if kw.get(k) is not None:
             kw[k] = tuple(kw[k])
-    f = C.layers.ConvolutionTranspose(**kw)(x)
+    if "shape" in kw:
+        kw["shape"] = tuple(kw["shape"]) if isinstance(kw["shape"], list) else kw["shape"]
+    f = getattr(C.layers, case.get("kind", "ConvolutionTranspose"))(**kw)(x)
     rng = np.random.RandomState(0)
     xv = rng.standard_normal([case["batch"]] + case["input_shape"]).astype(np.float32)
     wrt = [x] + list(f.parameters)

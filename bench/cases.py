@@ -5,7 +5,8 @@ reference environment, and run.py hands it to bench.R as JSON.
 
 Each case: batch + input_shape (CNTK order, channels first, no batch axis), the
 ConvolutionTranspose keyword arguments, and the equivalent torch ``F.conv_transpose{1,2,3}d``
-arguments (stride, padding, output_padding) for the raw-torch baseline.
+arguments (stride, padding, output_padding) for the raw-torch baseline. A case with a "kind"
+(the layer: "Dense") uses that layer with the "layer" arguments instead (torch: F.linear).
 """
 
 CASES = [
@@ -33,6 +34,8 @@ CASES = [
      "layer": {"filter_shape": [3, 3, 3], "num_filters": 8, "strides": 2, "pad": True,
                "output_shape": [16, 16, 16]},
      "torch": {"stride": 2, "padding": 1, "output_padding": 1}},
+    {"id": "dense", "kind": "Dense", "label": "Dense: 256x1024 -> 1024 (torch: F.linear)",
+     "batch": 256, "input_shape": [1024], "layer": {"shape": 1024}},
     {"id": "tiny", "label": "tiny (per-call overhead): 1x1x2x2, k2, 1 filter",
      "batch": 1, "input_shape": [1, 2, 2],
      "layer": {"filter_shape": [2, 2], "num_filters": 1, "strides": 1, "pad": False},
@@ -50,6 +53,11 @@ def shrink(case, batch=2):
     c = dict(case)
     c["batch"] = min(batch, case["batch"])
     return c
+
+
+def kind(case):
+    """The layer a case runs: "ConvolutionTranspose" unless the case names another."""
+    return case.get("kind", "ConvolutionTranspose")
 
 
 def by_id(case_id):

@@ -17,6 +17,8 @@ import torch.nn.functional as F
 
 import cntkr_py as C
 
+import cases as _cases  # bench/cases.py (run.py and the tests put bench/ on sys.path)
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 CNTK_RUNNER = Path(os.environ.get("CNTK_REFERENCE", ROOT.parent / "shared" / "cntk-reference")) / "run"
@@ -38,7 +40,7 @@ def build_cntkr(case, **extra):
     """(x, layer, f, xv) for a case through the CNTK-style API."""
     kw = dict(case["layer"], **extra)
     x = C.input_variable(tuple(case["input_shape"]), needs_gradient=True)
-    layer = C.layers.ConvolutionTranspose(**kw)
+    layer = getattr(C.layers, _cases.kind(case))(**kw)
     f = layer(x)
     return x, layer, f, _input(case)
 
@@ -94,6 +96,8 @@ class TorchRaw(InProcess):
         self.version = torch.__version__
 
     def build(self, case):
+        if _cases.kind(case) == "Dense":
+            return self.build_dense(case)
         lk, tk = case["layer"], case["torch"]
         rank = len(lk["filter_shape"])
         conv = _CONV_T[rank]
@@ -110,6 +114,23 @@ class TorchRaw(InProcess):
         def fwdbwd():
             xs, Ws, bs = (t.detach().requires_grad_() for t in (x, W, b))
             y = conv(xs, Ws, bs, *args)
+            return [t.numpy() for t in torch.autograd.grad(y, (xs, Ws, bs), torch.ones_like(y))]
+        return {"fwd": fwd, "fwdbwd": fwdbwd}
+
+    def build_dense(self, case):
+        """F.linear on the same shapes (weight (out, in), as torch's Linear keeps it)."""
+        x = torch.from_numpy(_input(case)).reshape(case["batch"], -1)
+        g = torch.Generator().manual_seed(0)
+        W = torch.randn(case["layer"]["shape"], x.shape[1], generator=g)
+        b = torch.randn(case["layer"]["shape"], generator=g)
+
+        def fwd():
+            with torch.no_grad():
+                return F.linear(x, W, b).numpy()
+
+        def fwdbwd():
+            xs, Ws, bs = (t.detach().requires_grad_() for t in (x, W, b))
+            y = F.linear(xs, Ws, bs)
             return [t.numpy() for t in torch.autograd.grad(y, (xs, Ws, bs), torch.ones_like(y))]
         return {"fwd": fwd, "fwdbwd": fwdbwd}
 
