@@ -12,6 +12,10 @@ from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, 
                           truncated_normal, uniform, xavier)
 from .ops import (element_times, elu, identity, leaky_relu, minus, negate, plus, relu, sigmoid,
                   softmax, softplus, tanh)
+from .ops.activations import hardmax, log_softmax, param_relu, selu
+from .ops.elementwise import (abs, clip, element_divide, element_max, element_min, element_select, equal, exp,
+                              greater, greater_equal, less, less_equal, log, not_equal, pow, reciprocal, sqrt,
+                              square)
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 
@@ -21,5 +25,8 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",
-           "leaky_relu", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+           "leaky_relu", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
+           "hardmax", "log_softmax", "param_relu", "selu", "abs", "clip", "element_divide", "element_max",
+           "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
+           "log", "not_equal", "pow", "reciprocal", "sqrt", "square"]
 __all__ += ["CloneMethod", "alias", "stop_gradient", "batch_normalization", "dropout"]

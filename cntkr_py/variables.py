@@ -185,6 +185,18 @@ class Variable:
         from .ops import negate
         return negate(self)
 
+    def __truediv__(self, other):
+        from .ops import element_divide
+        return element_divide(self, other)
+
+    def __rtruediv__(self, other):
+        from .ops import element_divide
+        return element_divide(other, self)
+
+    def __abs__(self):
+        from .ops import abs
+        return abs(self)
+
 
 class _TensorVariable(Variable):
     """A Variable that holds a value: the common part of Parameter and Constant."""

@@ -3,6 +3,7 @@ through the CNTK-style Python API; and the generator's case registry (tools/gold
 files on disk."""
 import pathlib
 import sys
+import types
 
 import numpy as np
 import pytest
@@ -25,9 +26,30 @@ def build_layer(family, case):
     return layer(x), x, layer
 
 
-# How a family's cases are built, by family or by the folder above it: (f, x, the object whose
-# attributes are the case's parameters).
-BUILDERS = {"layers": build_layer}
+def build_op(family, case):
+    """ops/<group>: C.<op>(*operands, **kwargs); inputs are input_variables named after their operand
+    (fed batched), parameters C.parameter, constants C.constant, numbers plain numbers."""
+    dtype = np.dtype(case["dtype"])
+    args, inputs, owner = [], {}, types.SimpleNamespace()
+    for o in case["operands"]:
+        name, kind = o["name"], o["kind"]
+        if kind == "number":
+            args.append(o["value"])
+        elif kind == "input":
+            inputs[name] = C.input_variable(tuple(o["shape"]), dtype=dtype, needs_gradient=True, name=name)
+            args.append(inputs[name])
+        elif kind == "parameter":
+            setattr(owner, name, C.parameter(tuple(o["shape"]), dtype=dtype, name=name))
+            args.append(getattr(owner, name))
+        else:
+            args.append(C.constant(array(case[name]), dtype=dtype, name=name))
+    kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in case["kwargs"].items()}
+    return getattr(C, case["op"])(*args, **kwargs), inputs, owner
+
+
+# How a family's cases are built, by family or by the folder above it: (f, its input x or a dict
+# {name: input} of several, the object whose attributes are the case's parameters).
+BUILDERS = {"layers": build_layer, "ops": build_op}
 
 
 def builder(family):
@@ -45,26 +67,28 @@ def test_golden(path):
     family = family_of(path)
     case = load(path)
     f, x, owner = builder(family)(family, case)
+    xs = x if isinstance(x, dict) else {"x": x}
     dtype = np.dtype(case["dtype"])
-    params = [p for p in param_names(case) if case[p] is not None]
+    params = [p for p in param_names(case) if case[p] is not None and p not in xs]
     for p in param_names(case):
-        if case[p] is None:
+        if case[p] is None and p not in xs:
             assert getattr(owner, p) is None, p
     for p in params:
         getattr(owner, p).value = array(case[p])
-    xv = array(case["x"])
+    feed = {v: array(case[k]) for k, v in xs.items()}
     tol = tolerances(case["dtype"])
 
-    y = f.eval({x: xv})
+    y = f.eval(feed)
     expected = array(case["y"])
     assert y.dtype == dtype and y.shape == expected.shape
     np.testing.assert_allclose(y, expected, **tol)
 
-    wrt = [getattr(owner, p) for p in params] + [x]
-    grads = f.grad({x: xv}, wrt=wrt)
+    wrt = [getattr(owner, p) for p in params] + list(xs.values())
+    grads = f.grad(feed, wrt=wrt)
     if len(wrt) == 1:  # CNTK returns the bare array
         grads = {wrt[0]: grads}
-    np.testing.assert_allclose(grads[x], array(case["grad_x"]), **tol)
+    for k, v in xs.items():
+        np.testing.assert_allclose(grads[v], array(case[f"grad_{k}"]), err_msg=k, **tol)
     for p in params:
         np.testing.assert_allclose(grads[getattr(owner, p)], array(case[f"grad_{p}"]), err_msg=p, **tol)
 

@@ -90,14 +90,84 @@ golden_builders <- list(
     x <- op_input_variable(unlist(case$input_shape), dtype = case$dtype, needs_gradient = TRUE)
     layer <- do.call(constructor, golden_layer_args(case, r_activation))
     list(f = layer(x), x = x, params = layer)
+  },
+  # ops/<group>: cntkr's export op_<op> called with the operands in order (inputs named after
+  # their operand, fed batched; parameters; constants; plain numbers) and the case's kwargs by
+  # name (golden_op_arg_names: where CNTK-R names an argument differently)
+  ops = function(family, case, r_activation) {
+    args <- list()
+    inputs <- list()
+    params <- list()
+    for (o in case$operands) {
+      shape <- unlist(o$shape)
+      args[[length(args) + 1]] <- switch(o$kind,
+        number = o$value,
+        input = inputs[[o$name]] <- op_input_variable(shape, dtype = case$dtype, needs_gradient = TRUE,
+                                                      name = o$name),
+        parameter = params[[o$name]] <- op_parameter(shape, dtype = case$dtype, name = o$name),
+        constant = op_constant(golden_array(case[[o$name]]), dtype = case$dtype, name = o$name)
+      )
+    }
+    custom <- golden_op_calls[[case$op]]
+    if (!is.null(custom)) {
+      return(list(f = custom(args, case$kwargs), x = inputs, params = params))
+    }
+    fn <- getExportedValue("cntkr", paste0("op_", case$op))
+    kwargs <- lapply(case$kwargs, function(v) if (is.list(v)) unlist(v) else v)
+    if (identical(case$op, "leaky_relu") && !is.null(kwargs$alpha)) {
+      # CNTK-R's op_leaky_relu() has no alpha: the same formula is op_param_relu(alpha, x)
+      fn <- op_param_relu
+      args <- c(list(kwargs$alpha), args)
+      kwargs$alpha <- NULL
+    }
+    renames <- golden_op_arg_names[[case$op]]
+    hit <- names(kwargs) %in% names(renames)
+    names(kwargs)[hit] <- unlist(renames[names(kwargs)[hit]])
+    list(f = do.call(fn, c(args, kwargs)), x = inputs, params = params)
   }
 )
 
-# The parameters a case sets and differentiates: every key with a grad_<key> but x ("W", "b"),
-# without those that are null (b without bias).
-golden_param_names <- function(case) {
+# Ops whose case CNTK-R's op_<name> cannot take as it is, by op: function(operands, the case's
+# kwargs as read from JSON) -> the Function, written as an R user would. CNTK-R's op_reduce_*
+# have no keepdims (the user squeezes the reduced axes); op_slice has no strides (no R spelling:
+# the Python op through cntkr's bridge); op_swap_axes and op_splice(list(...)) are CNTK-R's names.
+golden_op_calls <- local({
+  flat <- function(kw) lapply(kw, function(v) if (is.list(v)) unlist(v) else v)
+  reduce <- function(fn) {
+    force(fn)
+    function(args, kw) {
+      kw <- flat(kw)
+      keep <- kw$keepdims
+      kw$keepdims <- NULL
+      f <- do.call(fn, c(args, kw))
+      if (isFALSE(keep)) op_squeeze(f, axes = kw$axis) else f
+    }
+  }
+  list(
+    reduce_sum = reduce(op_reduce_sum), reduce_mean = reduce(op_reduce_mean),
+    reduce_max = reduce(op_reduce_max), reduce_min = reduce(op_reduce_min),
+    reduce_prod = reduce(op_reduce_prod), reduce_log_sum_exp = reduce(op_reduce_log_sum_exp),
+    swapaxes = function(args, kw) do.call(op_swap_axes, c(args, flat(kw))),
+    splice = function(args, kw) do.call(op_splice, c(list(args), flat(kw))),
+    pad = function(args, kw) {
+      kw$pattern <- lapply(kw$pattern, unlist)
+      do.call(op_pad, c(args, flat(kw[names(kw) != "pattern"]), list(pattern = kw$pattern)))
+    },
+    slice = function(args, kw) {
+      if (is.null(kw$strides)) do.call(op_slice, c(args, flat(kw)))
+      else do.call(cntkr:::cntk_call, c("slice", args, flat(kw)))
+    }
+  )
+})
+
+# CNTK's keyword arguments that CNTK-R's op_<name> calls differently, by op: list(op = list(cntk = "r")).
+golden_op_arg_names <- list(elu = list(alpha = "right"))
+
+# The parameters a case sets and differentiates: every key with a grad_<key> but the inputs
+# ("W", "b"), without those that are null (b without bias).
+golden_param_names <- function(case, inputs = "x") {
   keys <- names(case)
-  keys <- keys[paste0("grad_", keys) %in% keys & keys != "x"]
+  keys <- keys[paste0("grad_", keys) %in% keys & !(keys %in% inputs)]
   Filter(function(k) !is.null(case[[k]]), keys)
 }
 
@@ -115,18 +185,22 @@ golden_run_case <- function(case, family, r_activation = FALSE) {
   built <- build(family, case, r_activation)
   f <- built$f
   owner <- built$params
-  params <- golden_param_names(case)
+  # one input x, or a named list of several (fed as a list named by the inputs' names)
+  inputs <- if (inherits(built$x, "python.builtin.object")) list(x = built$x) else built$x
+  params <- golden_param_names(case, names(inputs))
   member <- function(p) eval(substitute(owner$P, list(P = as.name(p))))  # owner$W
   for (p in params) {
     value <- golden_array(case[[p]])
     eval(substitute(owner$P$value <- value, list(P = as.name(p))))  # owner$W$value <- value
   }
-  xv <- golden_array(case$x)
+  xv <- if (length(inputs) == 1) golden_array(case[[names(inputs)]]) else
+    lapply(stats::setNames(nm = names(inputs)), function(k) golden_array(case[[k]]))
   checks <- list(y = list(key = "y", value = func_eval(f, xv)))
-  grads <- func_grad(f, xv, wrt = c(lapply(params, member), list(built$x)))
-  if (!length(params)) grads <- list(grads)
+  wrt <- c(lapply(params, member), unname(inputs))
+  grads <- func_grad(f, xv, wrt = wrt)
+  if (length(wrt) == 1) grads <- list(grads)
   for (i in seq_along(grads)) {
-    key <- paste0("grad_", c(params, "x")[[i]])
+    key <- paste0("grad_", c(params, names(inputs))[[i]])
     checks[[key]] <- list(key = key, value = grads[[i]])
   }
   if (length(params)) {
