@@ -5,10 +5,14 @@ from .base import Layer
 from .blocks import Activation, Dropout, Label
 from .normalization import BatchNormalization, LayerNormalization
 from .sequential import For, Sequential
-from .convolution import (ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
+from .core import Dense, Embedding
+from .convolution import (Convolution, Convolution1D, Convolution2D, Convolution3D,
+                          ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
                           ConvolutionTranspose3D)
+from .pooling import AveragePooling, GlobalAveragePooling, GlobalMaxPooling, MaxPooling
 
-__all__ = ["ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
+__all__ = ["Convolution", "Convolution1D", "Convolution2D", "Convolution3D", "MaxPooling",
+           "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling", "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
            "ConvolutionTranspose3D", "Layer", "default_options", "default_options_for", "identity"]
 __all__ += ["Activation", "Dropout", "Label", "BatchNormalization", "LayerNormalization", "For",
             "Sequential"]
