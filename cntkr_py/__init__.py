@@ -18,6 +18,10 @@ from .ops.reductions import (argmax, argmin, reduce_log_sum_exp, reduce_max, red
                              reduce_min, reduce_prod, reduce_sum)
 from .ops.shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatten, one_hot,
                         pad, reshape, slice, splice, squeeze, swapaxes, transpose)
+from .ops.activations import hardmax, log_softmax, param_relu, selu
+from .ops.elementwise import (abs, clip, element_divide, element_max, element_min, element_select, equal, exp,
+                              greater, greater_equal, less, less_equal, log, not_equal, pow, reciprocal, sqrt,
+                              square)
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 
@@ -27,5 +31,8 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",
-           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
+           "hardmax", "log_softmax", "param_relu", "selu", "abs", "clip", "element_divide", "element_max",
+           "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
+           "log", "not_equal", "pow", "reciprocal", "sqrt", "square"]
 __all__ += ["CloneMethod", "alias", "stop_gradient", "batch_normalization", "dropout"]

@@ -1,8 +1,11 @@
 """Operators, as in ``cntk.ops``: functions that take Variables, Functions, arrays or numbers and
 return a Function (a graph node). Each op is declared once (``primitive.Op``: CNTK's name, its
 attributes, a shape rule and a torch forward) in the module of its family."""
-from .activations import elu, identity, leaky_relu, relu, sigmoid, softmax, softplus, tanh
-from .elementwise import element_times, minus, negate, plus
+from .activations import (elu, hardmax, identity, leaky_relu, log_softmax, param_relu, relu, selu, sigmoid,
+                          softmax, softplus, tanh)
+from .elementwise import (abs, clip, element_divide, element_max, element_min, element_select, element_times, equal,
+                          exp, greater, greater_equal, less, less_equal, log, minus, negate, not_equal, plus, pow,
+                          reciprocal, sqrt, square)
 from .functions import Function
 from .graph import alias, stop_gradient
 from .normalization import batch_normalization, dropout
@@ -14,5 +17,8 @@ from .shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatt
 from .pooling import AVG_POOLING, MAX_POOLING, pooling
 
 __all__ = ["Function", "identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu",
-           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "plus", "minus", "element_times", "negate"]
+           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "plus", "minus", "element_times", "negate",
+           "log_softmax", "hardmax", "selu", "param_relu", "element_divide", "abs", "exp", "log", "sqrt",
+           "square", "pow", "reciprocal", "clip", "element_max", "element_min", "element_select", "equal",
+           "not_equal", "less", "less_equal", "greater", "greater_equal"]
 __all__ += ["alias", "stop_gradient", "batch_normalization", "dropout"]
