@@ -19,6 +19,10 @@ build <- function(case) {
   lk <- case$layer
   layer <- if (identical(case$kind, "Dense")) {
     Dense(unlist(lk$shape))
+  } else if (identical(case$kind, "Convolution2D")) {
+    Convolution2D(unlist(lk$filter_shape), num_filters = lk$num_filters, pad = lk$pad)
+  } else if (identical(case$kind, "MaxPooling")) {
+    MaxPooling(unlist(lk$filter_shape), strides = lk$strides)
   } else {
     ConvolutionTranspose(
       filter_shape = unlist(lk$filter_shape), num_filters = lk$num_filters,
@@ -29,7 +33,7 @@ build <- function(case) {
   d <- c(case$batch, unlist(case$input_shape))
   set.seed(0)
   xv <- array(rnorm(prod(d)), d)
-  wrt <- list(x, layer$W, layer$b)
+  wrt <- if (identical(case$kind, "MaxPooling")) list(x) else list(x, layer$W, layer$b)
   list(fwd = function() func_eval(f, xv),
        fwdbwd = function() func_grad(f, xv, wrt = wrt))
 }

@@ -81,7 +81,7 @@ class CntkrPy(InProcess):
         x, layer, f, xv = build_cntkr(case)
         self.objects = getattr(self, "objects", {})
         self.objects[case["id"]] = (x, layer, f, xv)
-        wrt = [x, layer.W, layer.b]
+        wrt = [x] + layer.parameters  # the input and every parameter (W, b; pooling has none)
         feed = {x: xv}
         return {"fwd": lambda: f.eval(feed), "fwdbwd": lambda: f.grad(feed, wrt=wrt)}
 
@@ -98,6 +98,10 @@ class TorchRaw(InProcess):
     def build(self, case):
         if _cases.kind(case) == "Dense":
             return self.build_dense(case)
+        if _cases.kind(case) == "Convolution2D":
+            return self.build_conv2d(case)
+        if _cases.kind(case) == "MaxPooling":
+            return self.build_maxpool(case)
         lk, tk = case["layer"], case["torch"]
         rank = len(lk["filter_shape"])
         conv = _CONV_T[rank]
@@ -132,6 +136,39 @@ class TorchRaw(InProcess):
             xs, Ws, bs = (t.detach().requires_grad_() for t in (x, W, b))
             y = F.linear(xs, Ws, bs)
             return [t.numpy() for t in torch.autograd.grad(y, (xs, Ws, bs), torch.ones_like(y))]
+        return {"fwd": fwd, "fwdbwd": fwdbwd}
+
+    def build_conv2d(self, case):
+        """F.conv2d on the same shapes (weight (out, in, kh, kw), CNTK's layout too)."""
+        lk, tk = case["layer"], case["torch"]
+        x = torch.from_numpy(_input(case))
+        g = torch.Generator().manual_seed(0)
+        W = torch.randn(lk["num_filters"], case["input_shape"][0], *lk["filter_shape"], generator=g)
+        b = torch.randn(lk["num_filters"], generator=g)
+
+        def fwd():
+            with torch.no_grad():
+                return F.conv2d(x, W, b, tk["stride"], tk["padding"]).numpy()
+
+        def fwdbwd():
+            xs, Ws, bs = (t.detach().requires_grad_() for t in (x, W, b))
+            y = F.conv2d(xs, Ws, bs, tk["stride"], tk["padding"])
+            return [t.numpy() for t in torch.autograd.grad(y, (xs, Ws, bs), torch.ones_like(y))]
+        return {"fwd": fwd, "fwdbwd": fwdbwd}
+
+    def build_maxpool(self, case):
+        """F.max_pool2d on the same shapes (gradient w.r.t. the input only: no parameters)."""
+        tk = case["torch"]
+        x = torch.from_numpy(_input(case))
+
+        def fwd():
+            with torch.no_grad():
+                return F.max_pool2d(x, tk["kernel_size"], tk["stride"]).numpy()
+
+        def fwdbwd():
+            xs = x.detach().requires_grad_()
+            y = F.max_pool2d(xs, tk["kernel_size"], tk["stride"])
+            return [torch.autograd.grad(y, xs, torch.ones_like(y))[0].numpy()]
         return {"fwd": fwd, "fwdbwd": fwdbwd}
 
 

@@ -27,6 +27,17 @@ def test_torch_baseline_computes_what_cntkr_computes(case):
         ref = torch.nn.functional.linear(torch.from_numpy(xv), layer.W.data().T, layer.b.data())
         np.testing.assert_allclose(f.eval({x: xv}), ref.numpy(), rtol=1e-5, atol=1e-5)
         return
+    if cases.kind(case) == "Convolution2D":  # F.conv2d with CNTK's (out, in, kh, kw) weight
+        t = case["torch"]
+        ref = torch.nn.functional.conv2d(torch.from_numpy(xv), layer.W.data(),
+                                         layer.b.data().reshape(-1), t["stride"], t["padding"])
+        np.testing.assert_allclose(f.eval({x: xv}), ref.numpy(), rtol=1e-4, atol=1e-4)
+        return
+    if cases.kind(case) == "MaxPooling":
+        t = case["torch"]
+        ref = torch.nn.functional.max_pool2d(torch.from_numpy(xv), t["kernel_size"], t["stride"])
+        np.testing.assert_array_equal(f.eval({x: xv}), ref.numpy())
+        return
     conv = impls._CONV_T[len(case["layer"]["filter_shape"])]
     t = case["torch"]
     ref = conv(torch.from_numpy(xv), layer.W.data(), layer.b.data().reshape(-1),
