@@ -96,7 +96,8 @@ class _Embedding(Layer):
         elif E.dtype != x.dtype:  # the table takes the input's dtype, as CNTK casts it
             from ..variables import torch_dtype
             E._set_data(E.data().to(torch_dtype(x.dtype)))
-        return EmbeddingOp([x, E], self.name, output_rank=len(E.shape) - 1, infer_input_rank_to_map=-1)
+        return EmbeddingOp([x, E], self.name, output_rank=len(E.shape) - 1,
+                           infer_input_rank_to_map=-1)
 
 
 def Embedding(shape=None, init=default_override_or(glorot_uniform()), weights=None, name=""):

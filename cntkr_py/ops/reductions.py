@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 
 from .._shapes import as_axis, as_bool, describe
-from .primitive import Inferred, Op
+from .primitive import Op
 
 __all__ = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
            "reduce_log_sum_exp", "argmax", "argmin"]

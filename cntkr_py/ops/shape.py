@@ -60,8 +60,8 @@ def _reshape_shape(x, *, shape, begin, end, **_):
     new = list(shape)
     if -1 in new:
         if known == 0 or n % known:
-            raise ValueError(f"Reshape: the dimensions {describe_shape(part)} of the operand do not "
-                             f"fit shape {describe_shape(shape)}")
+            raise ValueError(f"Reshape: the dimensions {describe_shape(part)} of the operand "
+                             f"do not fit shape {describe_shape(shape)}")
         new[new.index(-1)] = n // known
     elif known != n:
         raise ValueError(f"Reshape: the operand's dimensions {describe_shape(part)} "
@@ -168,8 +168,9 @@ def _splice_shape(*shapes, axis):
     a = axis + rank
     for s in shapes[1:]:
         if tuple(s[:a]) + tuple(s[a + 1:]) != tuple(shapes[0][:a]) + tuple(shapes[0][a + 1:]):
-            raise ValueError(f"Splice: the inputs' shapes {', '.join(describe_shape(s) for s in shapes)}"
-                             f" differ on an axis other than axis {a}")
+            listed = ", ".join(describe_shape(s) for s in shapes)
+            raise ValueError(f"Splice: the inputs' shapes {listed} differ on an axis other than "
+                             f"axis {a}")
     out = list(shapes[0])
     out[a] = sum(s[a] for s in shapes)
     return tuple(out)
@@ -258,7 +259,8 @@ def slice(x, axis, begin_index, end_index, strides=None, name=""):  # noqa: A001
     begins = per(begin_index, "begin_index")
     ends = per(end_index, "end_index")
     strides = per(strides, "strides", default=1, minimum=1)
-    axes = tuple(as_axis(a, rank, "axis" if n == 1 else item("axis", i)) for i, a in enumerate(axes))
+    axes = tuple(as_axis(a, rank, "axis" if n == 1 else item("axis", i))
+                 for i, a in enumerate(axes))
     return Slice([x], name, axes=axes, begins=begins, ends=ends, strides=strides)
 
 
@@ -403,7 +405,8 @@ def flatten(x, axis=None, name=""):
 def _one_hot_shape(x, *, num_classes, axis, sparse_output):
     rank = len(x)
     if axis < -rank - 1:
-        raise ValueError(f"OneHotOp: axis out of range for the operand of shape {describe_shape(x)}")
+        raise ValueError(f"OneHotOp: axis out of range for the operand of shape "
+                         f"{describe_shape(x)}")
     pos = rank + 1 + axis
     return tuple(x[:pos]) + (num_classes,) + tuple(x[pos:])
 
