@@ -15,16 +15,33 @@
 #'   `right * (exp(left) - 1)`.
 #' - `op_leaky_relu(x)`: `x` where positive, else `0.01 * x`.
 #' - `op_softplus(x, steepness)`: `log(1 + exp(steepness * x)) / steepness`.
+#' - `op_log_softmax(x, axis)`: `log(op_softmax(x, axis))`, over the last
+#'   static axis when `axis = NULL` (CNTK's default).
+#' - `op_hardmax(x)`: 1 at the first largest element over all static axes, 0
+#'   elsewhere (gradient 0).
+#' - `op_selu(x, scale, alpha)`: `scale * x` where `x >= 0`, else
+#'   `scale * alpha * (exp(x) - 1)` (CNTK 2.7's; CNTK-R has no `op_selu()`).
+#' - `op_param_relu(alpha, x)`: `x` where `x >= 0`, else `alpha * x`; `alpha`
+#'   is usually a parameter ([op_parameter()]) broadcast with `x`.
+#'
+#' At 0, `op_elu()`, `op_selu()`, `op_leaky_relu()` and `op_param_relu()`
+#' take the linear branch (gradient 1, or `scale`), `op_relu()` has gradient
+#' 0, as in CNTK.
 #'
 #' @section Shape:
-#' The output has the shape of the input (`x`, `keep` or `left`).
+#' The output has the shape of the input (`x`, `keep` or `left`); for
+#' `op_param_relu()` the NumPy broadcast of the shapes of `alpha` and `x`.
 #'
 #' @param keep,x,left The input: a Variable or Function, e.g. from
 #'   [op_input_variable()] or a layer, or an R array.
+#' @param alpha For `op_param_relu()`: the slope for negative `x`, a
+#'   Parameter, Variable, number or R array. For `op_selu()`: a number.
+#' @param scale The scale of `op_selu()`, a number.
 #' @param right The `alpha` of the exponential linear unit, a positive
 #'   number; `1` when missing (CNTK-R's signature names it `right`).
-#' @param axis 0-based static axis for `op_softmax()`, a whole number, or
-#'   `NULL` for all axes.
+#' @param axis 0-based static axis for `op_softmax()` and `op_log_softmax()`
+#'   (negative counts from the end), a whole number, or `NULL` for all axes
+#'   (`op_softmax()`) or the last one (`op_log_softmax()`).
 #' @param steepness Steepness of `op_softplus()`, a non-zero number; `1` is
 #'   the plain softplus.
 #' @param name Name of the resulting Function, a string.
@@ -89,12 +106,37 @@ op_softplus <- function(x, steepness = 1, name = "") {
   cntk_call("softplus", as_operand(x), steepness = as_number(steepness, nonzero = TRUE), name = as_name(name))
 }
 
+#' @rdname activations
+#' @export
+op_log_softmax <- function(x, axis = NULL, name = "") {
+  cntk_call("log_softmax", as_operand(x), axis = as_nullable_integer(axis), name = as_name(name))
+}
+
+#' @rdname activations
+#' @export
+op_hardmax <- function(x, name = "") {
+  cntk_call("hardmax", as_operand(x), name = as_name(name))
+}
+
+#' @rdname activations
+#' @export
+op_selu <- function(x, scale = 1.0507009873554805, alpha = 1.6732632423543772, name = "") {
+  cntk_call("selu", as_operand(x), scale = as_number(scale), alpha = as_number(alpha), name = as_name(name))
+}
+
+#' @rdname activations
+#' @export
+op_param_relu <- function(alpha, x, name = "") {
+  cntk_call("param_relu", as_math_operand(alpha), as_math_operand(x), name = as_name(name))
+}
+
 # The Python activation behind each of cntkr's R activations: a layer given
 # one of these calls Python directly, without a round trip through R.
 python_activations <- c(
   activation_identity = "identity", op_relu = "relu", op_sigmoid = "sigmoid",
   op_tanh = "tanh", op_softmax = "softmax", op_elu = "elu",
-  op_leaky_relu = "leaky_relu", op_softplus = "softplus"
+  op_leaky_relu = "leaky_relu", op_softplus = "softplus", op_log_softmax = "log_softmax",
+  op_hardmax = "hardmax", op_selu = "selu"
 )
 
 # `activation` argument -> a Python callable (or None).

@@ -24,7 +24,9 @@ additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)",
                op_squeeze = "cntkr (CNTK 2.7's squeeze; CNTK-R lacked it)",
                op_expand_dims = "cntkr (CNTK 2.7's expand_dims; CNTK-R lacked it)",
                op_pad = "cntkr (CNTK 2.7's pad; CNTK-R lacked it)",
-               op_flatten = "cntkr (CNTK 2.7's flatten; CNTK-R lacked it)")
+               op_flatten = "cntkr (CNTK 2.7's flatten; CNTK-R lacked it)",
+               op_selu = "cntkr (CNTK 2.7's selu; CNTK-R lacked it)",
+               op_log_softmax = "cntkr (CNTK 2.7's log_softmax; CNTK-R lacked it)")
 
 # CNTK-R defaults that could never be evaluated, recorded as cntkr's instead:
 # function -> list(argument = cntkr's default). op_reshape(name = name) refers to itself.
