@@ -71,3 +71,100 @@ op_pooling <- function(operand, pooling_type, pooling_window_shape,
     name = as_name(name)
   )
 }
+
+#' Convolution and transposed convolution ops
+#'
+#' `op_convolution()` convolves `operand` with the kernel `convolution_map`
+#' (correlation, as in CNTK: the kernel is not flipped);
+#' `op_convolution_transpose()` is its transpose ("deconvolution"), as CNTK
+#' 2.7's `convolution` and `convolution_transpose`.
+#'
+#' @section Shape:
+#' Shapes are in CNTK-Python order, channels first, without the batch axis.
+#' `strides`, `sharing` and `auto_padding` name every axis of `operand`, the
+#' channel axis first; with fewer values the first one is repeated to the
+#' left, as CNTK does (`auto_padding = c(FALSE, TRUE)` on a `c(2, 5, 6)` operand
+#' is `c(FALSE, FALSE, TRUE)`).
+#' - `op_convolution()`: `convolution_map` is
+#'   `c(num_filters, in_depth, k_1, ..., k_r)` (or `c(in_depth, k_1, ..., k_r)`:
+#'   one filter, output depth 1) and `operand` `c(in_depth, n_1, ..., n_r)`;
+#'   the output is `c(num_filters, out_1, ..., out_r)` with
+#'   `out_i = floor((n_i - k_i) / s_i) + 1` unpadded and `ceiling(n_i / s_i)`
+#'   padded. The channel axis cannot be padded (CNTK 2.7 fails at eval there,
+#'   and the default `auto_padding = c(TRUE)` pads it): pass e.g.
+#'   `auto_padding = c(FALSE, TRUE, TRUE)`.
+#' - `op_convolution_transpose()`: `convolution_map` is
+#'   `c(in_depth, num_filters, k_1, ..., k_r)`; the output is
+#'   `c(num_filters, out_1, ..., out_r)` with `out_i = (n_i - 1) * s_i + 1`
+#'   padded and `(n_i - 1) * s_i + k_i` unpadded, unless `output_shape` (the
+#'   whole output shape, `num_filters` first) picks another admissible size.
+#'
+#' @param convolution_map The kernel: a Parameter, Constant, Variable or R
+#'   array (see Shape).
+#' @param operand The input: a Variable, Function or R array.
+#' @param strides Stride, a whole number `>= 1` or one per operand axis (see
+#'   Shape).
+#' @param sharing Must be `TRUE` (or `TRUE`s): CNTK 2.7 has no unshared
+#'   weights.
+#' @param auto_padding Whether to pad, `TRUE`/`FALSE` or one logical per
+#'   operand axis (see Shape).
+#' @param output_shape `NULL`, or the whole output shape, e.g.
+#'   `c(4, 10, 12)`.
+#' @param max_temp_mem_size_in_samples Largest number of samples computed at
+#'   once, a whole number `>= 0`; `0` means no limit. Results are identical.
+#' @param name Name of the Function, a string.
+#' @return A Function.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(c(2, 5, 6))
+#' W <- op_parameter(c(4, 2, 3, 3), init = 0.1)
+#' op_convolution(W, x, strides = c(1, 2, 2), auto_padding = c(FALSE, TRUE, TRUE))$shape
+#' Wt <- op_parameter(c(2, 4, 3, 3), init = 0.1)
+#' op_convolution_transpose(Wt, x, strides = c(1, 2, 2),
+#'                          auto_padding = c(FALSE, TRUE, TRUE),
+#'                          output_shape = c(4, 10, 12))$shape
+#' @name op_convolution
+NULL
+
+#' @rdname op_convolution
+#' @export
+op_convolution <- function(convolution_map, operand, strides = c(1),
+                           sharing = c(TRUE), auto_padding = c(TRUE),
+                           max_temp_mem_size_in_samples = 0, name = "") {
+  cntk_call(
+    "convolution", as_operand(convolution_map), as_operand(operand),
+    strides = as_axes_integers(strides, "strides"),
+    sharing = as_axes_flags(sharing, "sharing"),
+    auto_padding = as_axes_flags(auto_padding, "auto_padding"),
+    max_temp_mem_size_in_samples = as_integer(max_temp_mem_size_in_samples, minimum = 0),
+    name = as_name(name)
+  )
+}
+
+#' @rdname op_convolution
+#' @export
+op_convolution_transpose <- function(convolution_map, operand, strides = c(1),
+                                     sharing = c(TRUE), auto_padding = c(TRUE),
+                                     output_shape = NULL,
+                                     max_temp_mem_size_in_samples = 0, name = "") {
+  cntk_call(
+    "convolution_transpose", as_operand(convolution_map), as_operand(operand),
+    strides = as_axes_integers(strides, "strides"),
+    sharing = as_axes_flags(sharing, "sharing"),
+    auto_padding = as_axes_flags(auto_padding, "auto_padding"),
+    output_shape = normalize_shape(output_shape, "output_shape"),
+    max_temp_mem_size_in_samples = as_integer(max_temp_mem_size_in_samples, minimum = 0),
+    name = as_name(name)
+  )
+}
+
+# Per-operand-axis arguments of the bare convolution ops: always a tuple (one
+# value is CNTK's c(1): repeated over the axes).
+as_axes_integers <- function(x, arg) {
+  check_integers(flatten_scalars(x), arg, minimum = 1)
+  tuple(as.list(as.integer(flatten_scalars(x))))
+}
+
+as_axes_flags <- function(x, arg) {
+  x <- as_pad(x, arg)
+  if (is_py(x)) x else tuple(list(x))
+}

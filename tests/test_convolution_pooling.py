@@ -241,3 +241,91 @@ def test_pooling_op_keeps_leading_axes_and_is_differentiable():
     v = rand(2, 2, 3, 6)
     np.testing.assert_allclose(f.eval(v), v.reshape(2, 2, 3, 3, 2).mean(-1), rtol=1e-6)
     np.testing.assert_allclose(f.grad(v), np.full(v.shape, 0.5, np.float32))
+
+
+# ---- the bare convolution ops ------------------------------------------------------------------
+def test_bare_op_rejections_are_rejected():
+    # ops/convolution/errors.json: the depth axis padded by default auto_padding=[True] (CNTK
+    # fails at eval), an output_shape without num_filters
+    for case in errors("ops/convolution"):
+        op = case["op"]
+        args = [C.parameter(tuple(o["shape"])) if o["kind"] == "parameter" else
+                C.input_variable(tuple(o["shape"])) for o in op["operands"]]
+        kwargs = {k: tuple(v) if isinstance(v, list) else v for k, v in op["kwargs"].items()}
+        with pytest.raises((ValueError, TypeError)):
+            getattr(C, op["name"])(*args, **kwargs)
+
+
+def _torch_conv(xv, Wv, **kw):
+    import torch
+    return torch.nn.functional.conv2d(torch.from_numpy(xv), torch.from_numpy(Wv), **kw).numpy()
+
+
+def test_bare_convolution_groups_depthless_and_dilation_match_torch():
+    # beyond CNTK-R's op_convolution (no such arguments), so checked here against torch
+    x = C.input_variable((4, 6, 7))
+    xv = rand(2, 4, 6, 7)
+    Wv = rand(6, 2, 3, 3, seed=1)
+    f = C.convolution(C.constant(Wv), x, auto_padding=[False], groups=2)
+    np.testing.assert_allclose(f.eval(xv), _torch_conv(xv, Wv, groups=2), rtol=1e-5, atol=1e-5)
+    W0 = rand(3, 3, 3, seed=2)
+    x0 = C.input_variable((6, 7))
+    f = C.convolution(C.constant(W0), x0, reduction_rank=0, auto_padding=[True])
+    ref = _torch_conv(xv[:, :1], W0[:, None], padding=1)
+    np.testing.assert_allclose(f.eval(xv[:, 0]), ref, rtol=1e-5, atol=1e-5)
+    f = C.convolution(C.constant(Wv[:, :4 // 2].repeat(2, 1)), x, auto_padding=[False],
+                      dilation=(1, 2, 1))
+    ref = _torch_conv(xv, Wv[:, :2].repeat(2, 1), dilation=(2, 1))
+    np.testing.assert_allclose(f.eval(xv), ref, rtol=1e-5, atol=1e-5)
+
+
+def test_bare_convolution_transpose_is_the_layers_computation():
+    x = C.input_variable((2, 5, 6))
+    layer = C.layers.ConvolutionTranspose((3, 3), 4, strides=2, pad=True, output_shape=(10, 12),
+                                          bias=False)
+    f1 = layer(x)
+    f2 = C.convolution_transpose(layer.W, x, strides=(1, 2, 2), auto_padding=[False, True, True],
+                                 output_shape=(4, 10, 12))
+    v = rand(3, 2, 5, 6)
+    np.testing.assert_allclose(f2.eval(v), f1.eval(v), rtol=1e-6)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda x, W: C.convolution(W, x), "depth axis"),
+    (lambda x, W: C.convolution(W, x, auto_padding=[False, True, True, True]), "auto_padding"),
+    (lambda x, W: C.convolution(W, x, auto_padding=[False], strides=(1, 0)), r"strides\[2\]"),
+    (lambda x, W: C.convolution(W, x, auto_padding=[False], sharing=[False]), "sharing"),
+    (lambda x, W: C.convolution(W, x, auto_padding=[False], groups=0), "groups"),
+    (lambda x, W: C.convolution(W, x, auto_padding=[False], reduction_rank=2), "reduction_rank"),
+    (lambda x, W: C.convolution(C.parameter((4, 3, 3, 3)), x, auto_padding=[False]), "depth"),
+    (lambda x, W: C.convolution(C.parameter((3, 3)), x, auto_padding=[False]), "convolution_map"),
+    (lambda x, W: C.convolution_transpose(C.parameter((2, 4, 3, 3)), x, output_shape=(10, 12)),
+     "output_shape"),
+    (lambda x, W: C.convolution_transpose(C.parameter((2, 4, 3, 3)), x, reduction_rank=0),
+     "reduction_rank"),
+])
+def test_bare_op_bad_arguments_name_the_argument(call, match):
+    x, W = C.input_variable((2, 5, 6)), C.parameter((4, 2, 3, 3))
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(x, W)
+
+
+def test_padded_ceil_pooling_runs_where_cntk_fails():
+    # C.pooling(AVG, (3, 3), strides 2, padded, ceil_out_dim) on (2, 6, 7): CNTK 2.7's 2-D engine
+    # gets the rows whose windows lie inside the input right (these values: channel 0 of
+    # np.random.RandomState(0).randn(1, 2, 6, 7)), reads outside the input for the last row (max:
+    # garbage such as 7e35) and corrupts memory in its backward. cntkr's last row follows CNTK's
+    # 1-D rule (measured: the mean of the window's input elements, here row 5 only).
+    x = C.input_variable((2, 6, 7), needs_gradient=True)
+    f = C.pooling(x, C.AVG_POOLING, (3, 3), strides=(2, 2), auto_padding=[True], ceil_out_dim=True)
+    v = np.random.RandomState(0).randn(1, 2, 6, 7).astype(np.float32)
+    want = [[0.4774084, 0.6785353, 0.915088, 0.21388082],
+            [0.3401694, 0.49622715, 0.27492398, -0.4442997],
+            [0.9844721, 0.7155376, -0.37416163, -0.82311743]]
+    y = f.eval(v)[0, 0]
+    np.testing.assert_allclose(y[:3], want, rtol=1e-5, atol=1e-6)
+    last = [v[0, 0, 5, max(c - 1, 0):c + 2].mean() for c in (0, 2, 4, 6)]
+    np.testing.assert_allclose(y[3], last, rtol=1e-5)
+    g = f.grad(v)
+    assert g.shape == v.shape and np.isfinite(g).all()
+    np.testing.assert_allclose(g.sum(), f.shape[1] * f.shape[2] * 2, rtol=1e-5)

@@ -74,3 +74,25 @@ test_that("bad convolution and pooling arguments are rejected naming the argumen
                      "`pooling_window_shape` must be a vector of whole numbers >= 1, not NULL.")
   expect_error(op_pooling(x, 2, 2), "pooling_type", class = "cntkr_error")
 })
+
+test_that("op_convolution and op_convolution_transpose take CNTK's per-axis arguments", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(2, 5, 6))
+  W <- op_parameter(c(4, 2, 3, 3), init = 0.1)
+  expect_equal(unlist(op_convolution(W, x, strides = c(1, 2, 2),
+                                     auto_padding = c(FALSE, TRUE, TRUE))$shape), c(4, 3, 3))
+  # fewer values: the first one repeated to the left (CNTK 2.7, measured)
+  expect_equal(unlist(op_convolution(W, x, auto_padding = c(FALSE, TRUE))$shape), c(4, 3, 6))
+  Wt <- op_parameter(c(2, 4, 3, 3), init = 0.1)
+  expect_equal(unlist(op_convolution_transpose(Wt, x)$shape), c(4, 5, 6))
+  expect_equal(unlist(op_convolution_transpose(Wt, x, strides = c(1, 2, 2), auto_padding = c(FALSE, TRUE, TRUE),
+                                               output_shape = c(4, 10, 12))$shape), c(4, 10, 12))
+  # the default auto_padding pads the channel axis: CNTK 2.7 fails at eval, cntkr at once
+  expect_error(op_convolution(W, x), "depth axis", class = "cntkr_error")
+  expect_value_error(op_convolution(W, x, strides = 0), "`strides` must be whole numbers >= 1, not 0.")
+  expect_value_error(op_convolution(W, x, auto_padding = "no"),
+                     "`auto_padding` must be TRUE, FALSE or a logical vector with one value per axis, not \"no\".")
+  expect_value_error(op_convolution_transpose(Wt, x, output_shape = c(4, 0, 1)),
+                     "`output_shape` must be whole numbers >= 1, not c(4, 0, 1).")
+  expect_error(op_convolution_transpose(Wt, x, output_shape = c(10, 12)), "output_shape", class = "cntkr_error")
+})
