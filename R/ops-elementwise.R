@@ -93,6 +93,11 @@ op_square <- function(x, name = "") {
 #' - `op_log(x)`: natural logarithm; `-85.1` for `x < 1e-37` (0 and
 #'   negatives included), as in CNTK.
 #' - `op_sqrt(x)`: square root; 0 for `x <= 0`, as in CNTK.
+#' - `op_log_add_exp(left, right)`: `log(exp(left) + exp(right))`.
+#' - `op_sin(x)`, `op_cos(x)`: sine and cosine.
+#' - `op_floor(arg)`, `op_ceil(arg)`, `op_round(arg)`: rounding down, up and
+#'   to the nearest integer with halves up (`floor(arg + 0.5)`, CNTK's
+#'   definition: `op_round(-2.5)` is -2); their gradient is 0.
 #' - `op_clip(x, min_value, max_value)`: `x` limited to
 #'   `[min_value, max_value]` (gradient 1 at the bounds, 0 for the bounds).
 #' - `op_element_max(left, right)`, `op_element_min(left, right)`: the larger
@@ -104,7 +109,7 @@ op_square <- function(x, name = "") {
 #' The output has the shape of `x`, or the NumPy broadcast of the operands'
 #' shapes (CNTK-Python order) for the functions of several operands.
 #'
-#' @param x,left,right,flag,value_if_true,value_if_false The operands:
+#' @param x,arg,left,right,flag,value_if_true,value_if_false The operands:
 #'   Variables or Functions, R numbers or R arrays.
 #' @param min_value,max_value The bounds of `op_clip()`: numbers, R arrays,
 #'   Variables or Functions (broadcast with `x`).
@@ -115,6 +120,7 @@ op_square <- function(x, name = "") {
 #' xv <- matrix(c(-2, 0, 0.5, 4), 1)
 #' func_eval(op_abs(x), xv)
 #' func_eval(op_clip(x, -1, 1), xv)
+#' func_eval(op_round(x), xv)
 #' func_eval(op_element_select(op_greater(x, 0), x, 0), xv)
 #' @name math
 NULL
@@ -141,6 +147,42 @@ op_log <- function(x, name = "") {
 #' @export
 op_sqrt <- function(x, name = "") {
   cntk_call("sqrt", as_operand(x), name = as_name(name))
+}
+
+#' @rdname math
+#' @export
+op_log_add_exp <- function(left, right, name = "") {
+  cntk_call("log_add_exp", as_math_operand(left), as_math_operand(right), name = as_name(name))
+}
+
+#' @rdname math
+#' @export
+op_sin <- function(x, name = "") {
+  cntk_call("sin", as_operand(x), name = as_name(name))
+}
+
+#' @rdname math
+#' @export
+op_cos <- function(x, name = "") {
+  cntk_call("cos", as_operand(x), name = as_name(name))
+}
+
+#' @rdname math
+#' @export
+op_floor <- function(arg, name = "") {
+  cntk_call("floor", as_operand(arg), name = as_name(name))
+}
+
+#' @rdname math
+#' @export
+op_ceil <- function(arg, name = "") {
+  cntk_call("ceil", as_operand(arg), name = as_name(name))
+}
+
+#' @rdname math
+#' @export
+op_round <- function(arg, name = "") {
+  cntk_call("round", as_operand(arg), name = as_name(name))
 }
 
 #' @rdname math

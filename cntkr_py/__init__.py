@@ -23,6 +23,7 @@ from .ops.activations import hardmax, log_softmax, param_relu, selu
 from .ops.elementwise import (abs, clip, element_divide, element_max, element_min, element_select, equal, exp,
                               greater, greater_equal, less, less_equal, log, not_equal, pow, reciprocal, sqrt,
                               square)
+from .ops.elementwise import ceil, cos, floor, log_add_exp, round, sin
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 
@@ -35,5 +36,6 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "convolution", "convolution_transpose", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
            "hardmax", "log_softmax", "param_relu", "selu", "abs", "clip", "element_divide", "element_max",
            "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
-           "log", "not_equal", "pow", "reciprocal", "sqrt", "square"]
+           "log", "not_equal", "pow", "reciprocal", "sqrt", "square", "log_add_exp", "sin", "cos", "floor", "ceil",
+           "round"]
 __all__ += ["CloneMethod", "alias", "stop_gradient", "batch_normalization", "dropout"]

@@ -29,7 +29,8 @@ OPS = [
     ("greater", lambda x: C.greater(0, x)), ("greater_equal", lambda x: C.greater_equal(x, 0)),
     ("param_relu", lambda x: C.param_relu(C.parameter((3,), init=0.1), x)), ("selu", C.selu),
     ("log_softmax", C.log_softmax), ("log_softmax_axis", lambda x: C.log_softmax(x, axis=-1)),
-    ("hardmax", C.hardmax), ("operators", lambda x: abs(x / 2 - 1 / (x * x + 1))),
+    ("hardmax", C.hardmax), ("floor", C.floor), ("ceil", C.ceil), ("round", C.round), ("sin", C.sin),
+    ("cos", C.cos), ("log_add_exp", lambda x: C.log_add_exp(x, C.parameter((3,), init=0.5))), ("operators", lambda x: abs(x / 2 - 1 / (x * x + 1))),
 ]
 
 
@@ -66,7 +67,8 @@ def test_op_names_and_attributes_are_cntks():
         "Select": C.element_select(x, y, x), "Equal": C.equal(x, y), "NotEqual": C.not_equal(x, y),
         "Less": C.less(x, y), "LessEqual": C.less_equal(x, y), "Greater": C.greater(x, y),
         "GreaterEqual": C.greater_equal(x, y), "PReLU": C.param_relu(C.parameter((3,), init=0.5), x),
-        "Hardmax": C.hardmax(x),
+        "Hardmax": C.hardmax(x), "Floor": C.round(x), "Negate": C.ceil(x), "Sin": C.sin(x), "Cos": C.cos(x),
+        "LogPlus": C.log_add_exp(x, y),
     }
     for op_name, f in names.items():
         assert f.op_name == op_name and f.attributes == {}, op_name

@@ -1,6 +1,7 @@
 """Elementwise math: arithmetic (``plus``, ``minus``, ``element_times``, ``element_divide``,
-``negate``, ``pow``, ``reciprocal``, ``square``), ``abs``, ``exp``, ``log``, ``sqrt``, ``clip``,
-``element_max``, ``element_min``, ``element_select`` and the comparisons.
+``negate``, ``pow``, ``reciprocal``, ``square``), ``abs``, ``exp``, ``log``, ``log_add_exp``,
+``sqrt``, ``sin``, ``cos``, ``floor``, ``ceil``, ``round``, ``clip``, ``element_max``,
+``element_min``, ``element_select`` and the comparisons.
 
 Ops with several inputs broadcast static shapes as NumPy does (CNTK's row-major API broadcasts
 the same way); the batch axis stays in front (the core's ``broadcast=True`` rule, see
@@ -19,7 +20,9 @@ CNTK 2.7's numbers where they differ from the textbook (measured with CNTK 2.7; 
   with gradient inf there (``1 / (2 * sqrt(x))``, from the output); ``clip``'s bounds get a zero
   gradient;
 * the comparisons give 1.0/0.0 in the operands' dtype, with zero gradients;
-  ``element_select`` selects ``value_if_true`` where ``flag`` is not 0.
+  ``element_select`` selects ``value_if_true`` where ``flag`` is not 0;
+* ``floor`` has gradient 0; ``ceil(x)`` is CNTK's ``-floor(-x)`` (root op Negate, ``-0.0`` where
+  the result is 0 from below) and ``round(x)`` its ``floor(x + 0.5)`` (halves round up).
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ from .primitive import Op, same_shape
 
 __all__ = ["plus", "minus", "element_times", "element_divide", "negate", "abs", "exp", "log", "sqrt",
            "square", "pow", "reciprocal", "clip", "element_max", "element_min", "element_select",
-           "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
+           "equal", "not_equal", "less", "less_equal", "greater", "greater_equal", "log_add_exp", "sin",
+           "cos", "floor", "ceil", "round"]
 
 
 def broadcast_shape(*shapes, op_name=None):
@@ -151,11 +155,15 @@ Less = _binary("Less", _compare(torch.lt))
 LessEqual = _binary("LessEqual", _compare(torch.le))
 Greater = _binary("Greater", _compare(torch.gt))
 GreaterEqual = _binary("GreaterEqual", _compare(torch.ge))
+LogPlus = _binary("LogPlus", torch.logaddexp)
 Clip = _broadcasting("Clip", _clip)
 Select = _broadcasting("Select", _select)
 Negate = Op("Negate", shape=same_shape, forward=torch.neg)
 Abs = Op("Abs", shape=same_shape, forward=torch.abs)  # gradient sign(x): 0 at 0
 Exp = Op("Exp", shape=same_shape, forward=torch.exp)
+Sin = Op("Sin", shape=same_shape, forward=torch.sin)
+Cos = Op("Cos", shape=same_shape, forward=torch.cos)
+Floor = Op("Floor", shape=same_shape, forward=torch.floor)  # gradient 0
 Log = Op("Log", shape=same_shape,
          forward=_custom(_log_forward, lambda g, y, x: (g * torch.exp(-y),)))
 Sqrt = Op("Sqrt", shape=same_shape, forward=_custom(  # CNTK: 0 for x <= 0, gradient from the output
@@ -275,3 +283,35 @@ def greater(left, right, name=""):
 def greater_equal(left, right, name=""):
     """1 where left >= right, else 0 (elementwise, broadcasting)."""
     return GreaterEqual(operands(left, right), name)
+
+
+def log_add_exp(left, right, name=""):
+    """log(exp(left) + exp(right)), elementwise with broadcasting."""
+    return LogPlus(operands(left, right), name)
+
+
+def sin(x, name=""):
+    """Sine, elementwise."""
+    return Sin([x], name)
+
+
+def cos(x, name=""):
+    """Cosine, elementwise."""
+    return Cos([x], name)
+
+
+def floor(arg, name=""):
+    """The largest integer <= arg, elementwise (gradient 0)."""
+    return Floor([arg], name)
+
+
+def ceil(arg, name=""):
+    """The smallest integer >= arg, elementwise; built as CNTK builds it, -floor(-arg)."""
+    return Negate([Floor([Negate([arg])])], name)
+
+
+def round(arg, name=""):
+    """arg rounded to the nearest integer, halves up; built as CNTK builds it, floor(arg + 0.5)."""
+    from .functions import as_node
+    arg = as_node(arg)
+    return Floor([Plus(operands(arg, 0.5))], name)

@@ -71,6 +71,21 @@ test_that("the ops compute CNTK's values, including its edge values", {
                tolerance = 1e-6)
 })
 
+test_that("rounding, sine, cosine and log_add_exp are CNTK's", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(6, needs_gradient = TRUE)
+  xv <- row(-2.5, -1.5, -0.5, 0.5, 1.5, 2.7)
+  expect_equal(func_eval(op_floor(x), xv), floor(xv))
+  expect_equal(func_eval(op_ceil(x), xv), ceiling(xv))
+  expect_equal(func_eval(op_round(x), xv), floor(xv + 0.5))   # halves up, as CNTK
+  expect_equal(op_ceil(x)$op_name, "Negate")                  # CNTK's -floor(-x)
+  expect_equal(func_grad(op_round(x), xv), 0 * xv)
+  expect_equal(func_eval(op_sin(x), xv), sin(xv), tolerance = 1e-6)
+  expect_equal(func_eval(op_cos(x), xv), cos(xv), tolerance = 1e-6)
+  expect_equal(func_eval(op_log_add_exp(x, 1), xv), log(exp(xv) + exp(1)), tolerance = 1e-6)
+  expect_value_error(op_floor("a"), "`arg` must be a Variable, a Function or a numeric array, not \"a\".")
+})
+
 test_that("R numbers take the dtype of the Variable operand", {
   skip_if_no_cntkr()
   x <- op_input_variable(2, dtype = "float64")

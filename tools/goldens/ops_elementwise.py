@@ -1,5 +1,6 @@
 """Golden family "ops/elementwise": CNTK 2.7's elementwise math, comparisons and activations
-(C.plus ... C.hardmax), forward and gradients w.r.t. every input and parameter.
+(C.plus ... C.hardmax, C.floor/ceil/round, C.sin/cos, C.log_add_exp), forward and gradients
+w.r.t. every input and parameter.
 
 Operands: inputs (batched), parameters, constants and numbers, with broadcasting; "ints" values
 put zeros and ties where CNTK's gradients have a choice to make (abs/relu at 0, element_max ties,
@@ -106,11 +107,28 @@ def other_cases(cs):
     cs.add("param_relu_f64", "grid", "param_relu", [par("alpha", [4], "positive"), inp("x", [4])], dtype="float64")
 
 
+def rounding_cases(cs):
+    halves = [-2.5, -1.5, -0.5, 0.5, 1.5, 2.5, 0.49, -0.51, -0.0, 3.7, -3.7, 1e-3]
+    for op in ("floor", "ceil", "round"):
+        cs.add(op + "_halves", "grid", op, [inp("x", [6], halves)])
+    cs.add("round_f64", "grid", "round", [inp("x", [6], halves)], dtype="float64")
+    for op in ("sin", "cos"):
+        cs.add(op, "grid", op, [inp("x", [2, 3])])
+        cs.add(op + "_f64", "grid", op, [inp("x", [4])], dtype="float64")
+    cs.add("log_add_exp_inputs", "grid", "log_add_exp", [inp("a", [4], [1.0, 2.0, -0.5, 0.5, 1.5, 100.0, 0.0, -3.0]),
+                                                         inp("b", [4], [1.0, -2.0, -1.0, 0.0, 100.0, -100.0, 0.5, 3.0])])
+    cs.add("log_add_exp_param_bcast", "grid", "log_add_exp", [inp("a", [2, 3]), par("b", [3])])
+    cs.add("log_add_exp_const_bcast", "grid", "log_add_exp", [inp("a", [3]), const("b", [2, 1])])
+    cs.add("log_add_exp_number", "grid", "log_add_exp", [inp("a", [4]), num("b", 0.5)])
+    cs.add("log_add_exp_f64", "grid", "log_add_exp", [inp("a", [3]), inp("b", [3])], dtype="float64")
+
+
 def specs():
     cs = OpCases()
     binary_cases(cs)
     unary_cases(cs)
     other_cases(cs)
+    rounding_cases(cs)
     return cs
 
 
