@@ -163,3 +163,141 @@ as_variable_list <- function(x, arg) {
   }
   unname(x)
 }
+
+#' Forward and backward passes
+#'
+#' `func_forward()` computes outputs as [func_eval()] does; given
+#' `keep_for_backward` (the outputs to differentiate later) it runs training
+#' mode instead, as CNTK 2.7 does ([BatchNormalization()] uses and updates
+#' its batch statistics, [Dropout()] drops), and returns a state for
+#' `func_backward()`, which computes gradients of those outputs, seeded with
+#' `root_gradients`, with respect to `variables`.
+#'
+#' @section Shape:
+#' Input values as in [func_eval()]; `root_gradients` has the output's
+#' `dim = c(batch, func$shape)`; each gradient has its variable's shape
+#' (`c(batch, shape)` for an input).
+#'
+#' @param func The Function.
+#' @param arguments The input values, as in [func_eval()].
+#' @param outputs The outputs to compute: a list of Variables, or `NULL` for
+#'   the Function's output.
+#' @param keep_for_backward `NULL` (inference, no state) or a list of the
+#'   outputs `func_backward()` will start from, e.g. `list(f)`.
+#' @param device The device to compute on, or `NULL` for the default device.
+#' @param as_matrix Whether to return R arrays (`TRUE`) or NumPy arrays
+#'   (`FALSE`).
+#' @param state What `func_forward()` returned as `state`.
+#' @param root_gradients The gradient of the output (an R array), or
+#'   `dict()` keyed by kept outputs.
+#' @param variables The inputs and Parameters to differentiate with respect
+#'   to: a list of them, or one.
+#' @return `func_forward()`: a list of `state` (`NULL` without
+#'   `keep_for_backward`) and `outputs` (as [func_eval()] returns them).
+#'   `func_backward()`: the gradient as an R array when there is one variable,
+#'   else an unnamed list in the order of `variables`.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(3, needs_gradient = TRUE)
+#' layer <- BatchNormalization()
+#' f <- layer(x)
+#' xv <- matrix(rnorm(12), 4, 3)
+#' fw <- func_forward(f, xv, keep_for_backward = list(f))
+#' g <- func_backward(f, fw$state, array(1, c(4, 3)), list(x, layer$scale))
+#' str(g)
+#' @export
+func_forward <- function(func, arguments, outputs = NULL,
+                         keep_for_backward = NULL, device = NULL,
+                         as_matrix = TRUE) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  result <- bridge_call(
+    "forward", func, function_arguments(arguments, "arguments"), as_variable_list(outputs, "outputs"),
+    as_variable_list(keep_for_backward, "keep_for_backward"), device, as_flag(as_matrix, "as_matrix"),
+    "arguments"
+  )
+  list(state = result[[1]], outputs = result[[2]])
+}
+
+#' @rdname func_forward
+#' @export
+func_backward <- function(func, state, root_gradients, variables,
+                          as_matrix = TRUE) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  check_py(state, "state", "the state func_forward(..., keep_for_backward = ...) returned")
+  bridge_call(
+    "backward", func, state, if (is_py(root_gradients)) root_gradients else r_value(root_gradients),
+    as_variable_list(variables, "variables"), as_flag(as_matrix, "as_matrix")
+  )
+}
+
+#' Find nodes of a Function by name
+#'
+#' `func_find_by_name()` returns the node (a Function, Parameter, Constant or
+#' input) named `name` in `func`'s graph, or `NULL`; `func_find_all_with_name()`
+#' all of them, from the output backwards. Named layers are also reachable
+#' as `func$<name>` (`z$classify$b$value`).
+#'
+#' @section Shape:
+#' Not applicable: the nodes keep their own shapes.
+#'
+#' @param func The Function.
+#' @param name The name (a string).
+#' @param depth Accepted for CNTK-R's signature (a whole number; there are no
+#'   blocks to look into).
+#' @return `func_find_by_name()`: the node or `NULL` (an error when several
+#'   are named so); `func_find_all_with_name()`: a list of nodes.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(3)
+#' z <- Sequential(LayerNormalization(name = "norm"), Label("out"))(x)
+#' func_find_by_name(z, "norm")
+#' length(func_find_all_with_name(z, "scale"))
+#' @export
+func_find_by_name <- function(func, name, depth = 0) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  cntk_call("ops.functions.Function.find_by_name", func, as_name(name),
+            depth = as_integer(depth, minimum = 0))
+}
+
+#' @rdname func_find_by_name
+#' @export
+func_find_all_with_name <- function(func, name, depth = 0) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  cntk_call("ops.functions.Function.find_all_with_name", func, as_name(name),
+            depth = as_integer(depth, minimum = 0))
+}
+
+#' Clone a Function
+#'
+#' A copy of `func`'s graph with inputs replaced by `substitutions`.
+#' `CloneMethod("share")` keeps the Parameters, `"clone"` makes new ones with
+#' their current values, `"freeze"` turns them into Constants.
+#'
+#' @section Shape:
+#' Shapes are inferred anew from the substituted inputs.
+#'
+#' @param func The Function.
+#' @param method `CloneMethod("share")`, `"clone"` or `"freeze"` (or the
+#'   string itself).
+#' @param substitutions `NULL`, or `dict()` mapping old inputs to new
+#'   Variables.
+#' @param value `"share"`, `"clone"` or `"freeze"`.
+#' @return `func_clone()`: a Function; `CloneMethod()`: the method.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(3)
+#' f <- LayerNormalization()(x)
+#' y <- op_input_variable(3)
+#' g <- func_clone(f, CloneMethod("freeze"), dict(x = y))
+#' length(g$parameters)
+#' @export
+func_clone <- function(func, method, substitutions = NULL) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  cntk_call("ops.functions.Function.clone", func, method, substitutions)
+}
+
+#' @rdname func_clone
+#' @export
+CloneMethod <- function(value) {
+  if (!is.character(value) || length(value) != 1 || !value %in% c("share", "clone", "freeze")) {
+    value_error("`value` must be \"share\", \"clone\" or \"freeze\", not ", describe_value(value), ".")
+  }
+  value
+}

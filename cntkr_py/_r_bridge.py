@@ -346,6 +346,37 @@ def grad(f, at=None, wrt=None, outputs=None, device=None, as_matrix=True, grad_r
     return [_to_r_all(grads, wrt, as_matrix), _to_r_all(outs, outputs, as_matrix)]
 
 
+def forward(f, arguments=None, outputs=None, keep_for_backward=None, device=None, as_matrix=True,
+            arg="arguments"):
+    """``f.forward`` for R: [state, output values] (the values as ``eval`` returns them: one
+    output bare, several as a list in the order of `outputs`). With `keep_for_backward` (a list
+    of outputs) it runs training mode and the state is what ``backward`` takes."""
+    f = _check_function(f)
+    state, values = f.forward(_feed(f, arguments, arg), outputs, keep_for_backward, device,
+                              as_numpy=False)
+    keys = [f] if outputs is None else outputs
+    out = _to_r_all(values, keys, as_matrix)
+    return [state, out[0] if outputs is None or len(out) == 1 else out]
+
+
+def backward(f, state, root_gradients, variables, as_matrix=True):
+    """``f.backward`` for R: `root_gradients` is one array (for f's output) or a dict
+    {output: array}; gradients as a list in the order of `variables` (one: bare)."""
+    f = _check_function(f)
+    if not isinstance(root_gradients, dict):
+        root_gradients = {f: root_gradients}
+    seeds = {}
+    for out, value in root_gradients.items():
+        if not isinstance(out, Variable):
+            raise RValueError("`root_gradients` must be an array for the Function's output or "
+                              "dict(output = array) keyed by outputs kept by func_forward().")
+        seeds[out] = value if isinstance(value, (torch.Tensor, np.ndarray)) else \
+            from_r(value, out.dtype if out.dtype in (_F32, _F64) else _F32, "root_gradients")
+    grads = f.backward(state, seeds, variables, as_numpy=False)
+    out = _to_r_all(grads, variables, as_matrix)
+    return out[0] if len(out) == 1 else out
+
+
 # ---------------------------------------------------------------------------- objects
 def describe(obj) -> str:
     """What ``print()`` shows for a cntkr object in R."""

@@ -30,7 +30,7 @@ DEB_PACKAGES=(
   r-base-core r-base-dev
   # reticulate's build and run dependencies
   r-cran-matrix r-cran-rcpp r-cran-rcpptoml r-cran-here r-cran-jsonlite
-  r-cran-png r-cran-rappdirs r-cran-rlang r-cran-withr
+  r-cran-png r-cran-rappdirs r-cran-rlang r-cran-withr r-cran-magrittr
   # tests, vignette
   r-cran-testthat r-cran-knitr r-cran-markdown
   # to unpack trixie's source tarball

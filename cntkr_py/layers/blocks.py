@@ -5,7 +5,7 @@ from .._shapes import as_int, as_number, describe
 from ..default_options import default_override_or, resolve_defaults
 from ..ops.activations import identity
 from ..ops.graph import Alias
-from ..ops.normalization import _DEFAULT_SEED, DropoutOp, dropout_rate_of
+from ..ops.normalization import DropoutOp, as_seed, dropout_rate_of
 from .base import Layer
 
 __all__ = ["Dropout", "Activation", "Label"]
@@ -20,9 +20,11 @@ class _Dropout(Layer):
         return DropoutOp([x], self.name, dropout_rate=self._rate, seed=self._seed)
 
 
-def Dropout(dropout_rate=None, keep_prob=None, seed=_DEFAULT_SEED, name=""):
+def Dropout(dropout_rate=None, keep_prob=None, seed=None, name=""):
     """Dropout in training mode (``grad``, ``forward`` with ``keep_for_backward``), the identity
-    in ``eval``: give `dropout_rate` or `keep_prob` (= 1 - dropout_rate), not both."""
+    in ``eval``: give `dropout_rate` or `keep_prob` (= 1 - dropout_rate), not both. `seed`
+    None is CNTK's default (an automatic seed; CNTK's sentinel 18446744073709551613 means the
+    same, but R cannot hold it as a default)."""
     if dropout_rate is None and keep_prob is None:
         raise ValueError("Dropout: either dropout_rate or keep_prob must be specified")
     if dropout_rate is not None and keep_prob is not None:
@@ -34,7 +36,7 @@ def Dropout(dropout_rate=None, keep_prob=None, seed=_DEFAULT_SEED, name=""):
         rate = 1 - keep
     else:
         rate = dropout_rate_of(dropout_rate)
-    return _Dropout(rate, as_int(seed, "seed", minimum=0), name)
+    return _Dropout(rate, as_seed(seed), name)
 
 
 class _Activation(Layer):

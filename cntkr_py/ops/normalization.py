@@ -18,6 +18,7 @@ Dropout's drops. As measured with CNTK 2.7:
 """
 from __future__ import annotations
 
+import itertools
 import math
 
 import torch
@@ -189,6 +190,16 @@ DropoutOp = Op("Dropout", attributes=_dropout_attributes, shape=same_shape,
                forward=lambda x, dropout_rate, seed: x, training=_dropout_train)
 
 _DEFAULT_SEED = 18446744073709551613  # CNTK's SentinelValueForAutoSelectRandomSeed
+_auto_seeds = itertools.count(1)
+
+
+def as_seed(seed):
+    """A dropout seed: None or CNTK's sentinel picks the next automatic seed (1, 2, ...; CNTK
+    also shows an automatically selected small number as ``rngSeed``)."""
+    from .._shapes import as_int
+    if seed is None or (not isinstance(seed, bool) and seed == _DEFAULT_SEED):
+        return next(_auto_seeds)
+    return as_int(seed, "seed", minimum=0)
 
 
 def dropout_rate_of(value, name="dropout_rate"):
@@ -198,12 +209,11 @@ def dropout_rate_of(value, name="dropout_rate"):
     return rate
 
 
-def dropout(x, dropout_rate=0.0, seed=_DEFAULT_SEED, name=""):
+def dropout(x, dropout_rate=0.0, seed=None, name=""):
     """Training mode: each element is 0 with probability `dropout_rate`, the others are scaled by
     1 / (1 - dropout_rate); inference (``eval``): x unchanged. The mask is torch's draw (seed it
     with ``torch.manual_seed``; CNTK's own mask cannot be reproduced); `seed` is kept as the
-    ``rngSeed`` attribute."""
-    from .._shapes import as_int
+    ``rngSeed`` attribute (None, CNTK's default: an automatic seed, 1, 2, ...)."""
     rate = dropout_rate_of(dropout_rate)
-    seed = as_int(seed, "seed", minimum=0)
+    seed = as_seed(seed)
     return DropoutOp([x], name, dropout_rate=rate, seed=seed)
