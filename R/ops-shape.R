@@ -157,3 +157,27 @@ op_one_hot <- function(x, num_classes, sparse_output = FALSE, axis = -1, name = 
   cntk_call("one_hot", as_operand(x), as_integer(num_classes, minimum = 1),
             sparse_output = as_flag(sparse_output), axis = as_integer(axis), name = as_name(name))
 }
+
+#' Gather
+#'
+#' `op_gather(reference, indices)` gives the slices of `reference` along its
+#' first static axis at the positions in `indices` (0-based whole numbers), as
+#' CNTK 2.7's `gather`. The gradient flows to `reference` (summed over repeated
+#' indices); `indices` get none. (CNTK-R's `op_gather()` has no `axis`.)
+#'
+#' @param reference The table: a Parameter, Constant, Variable or R array.
+#' @param indices The positions: a Variable or Function (often an input), or
+#'   an R array.
+#' @return A Function.
+#' @section Shape:
+#' `c(dim(indices), dim(reference)[-1])`.
+#' @examplesIf is_cntkr_available()
+#' table <- op_constant(matrix(as.numeric(1:15), 5, 3))
+#' i <- op_input_variable(2)
+#' f <- op_gather(table, i)
+#' f$shape
+#' func_eval(f, matrix(c(0, 4), 1, 2))
+#' @export
+op_gather <- function(reference, indices) {
+  cntk_call("gather", as_operand(reference), as_operand(indices))
+}

@@ -35,6 +35,7 @@ OPS = {
     "pad": lambda x: C.pad(C.reshape(x, (24,)), [(1, 2)], mode=C.REFLECT_PAD),
     "flatten": lambda x: C.flatten(x, -1),
     "one_hot": lambda x: C.one_hot(x, 3),
+    "gather": lambda x: C.gather(C.parameter((5, 4), init=1.0), C.abs(x)),
 }
 
 
@@ -49,7 +50,7 @@ def test_op_reapplied_to_more_leading_axes(name):
     g = f(C.input_variable((5, 2, 3, 4)))
     if name in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
                 "reduce_log_sum_exp", "argmax", "argmin", "swapaxes", "splice", "slice",
-                "squeeze", "expand_dims", "times", "times_transpose", "one_hot"):
+                "squeeze", "expand_dims", "times", "times_transpose", "one_hot", "gather"):
         assert g.shape == (5,) + f.shape
     v = rand(2, 5, 2, 3, 4)
     y = g.eval(v)
@@ -110,6 +111,16 @@ def test_reductions_take_axis_objects_and_ties():
                                [[0, 0, 0, 0]])  # CNTK's y / x, 0 where x is 0
 
 
+def test_beyond_cntk_cases_compute_the_plain_meaning():
+    x = C.input_variable(3)
+    idx = np.array([[1, 1, 3]], np.float32)
+    table = np.arange(4, dtype=np.float32)
+    np.testing.assert_allclose(C.gather(C.constant(table), x).eval(idx), table[[[1, 1, 3]]])
+    v = rand(2, 3)
+    np.testing.assert_allclose(C.times_transpose(x, C.constant(v[0])).eval(v),
+                               (v @ v[0])[:, None], rtol=1e-5)
+
+
 def test_one_hot_values():
     x = C.input_variable(3)
     y = C.one_hot(x, 4, axis=0).eval(np.array([[0, 2, 3]], np.float32))
@@ -130,8 +141,9 @@ def _build(case):
 
 
 # configurations CNTK rejects that cntkr computes (see docs): one_hot's forward (CNTK refuses
-# only its gradient; cntkr passes none), times_transpose of two vectors (CNTK's CPU product fails)
-BEYOND = {"one_hot", "one_hot_ax0", "times_transpose_vv"}
+# only its gradient; cntkr passes none), times_transpose of two vectors (CNTK's CPU product fails),
+# gather from a 1-D reference (CNTK's process aborts)
+BEYOND = {"one_hot", "one_hot_ax0", "times_transpose_vv", "gather_repeats"}
 
 
 @pytest.mark.parametrize("family", ["ops/linear", "ops/reductions", "ops/shape"])
@@ -170,6 +182,8 @@ def test_layer_rejections_are_rejected(family, factory):
     (lambda x: C.pad(x, [(1, 1)], mode=5), "mode must be"),
     (lambda x: C.flatten(x, 3), "axis must be in"),
     (lambda x: C.one_hot(x, 0), "num_classes must be positive"),
+    (lambda x: C.gather(C.parameter((3, 2)), x, axis=2), "axis must be in"),
+    (lambda x: C.gather(C.parameter((3, 2)), x, axis=0.5), "axis must be a whole number"),
     (lambda x: C.layers.Dense(0), "shape"),
     (lambda x: C.layers.Dense(3, input_rank=0), "input_rank must be positive"),
     (lambda x: C.layers.Dense(3, bias=2), "bias must be True or False"),

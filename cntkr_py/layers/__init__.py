@@ -16,3 +16,4 @@ __all__ = ["Convolution", "Convolution1D", "Convolution2D", "Convolution3D", "Ma
            "ConvolutionTranspose3D", "Layer", "default_options", "default_options_for", "identity"]
 __all__ += ["Activation", "Dropout", "Label", "BatchNormalization", "LayerNormalization", "For",
             "Sequential"]
+__all__ += ["Dense", "Embedding"]

@@ -22,7 +22,7 @@ from .._shapes import (as_axis, as_bool, as_int, as_int_tuple, as_number, descri
 from .primitive import Inferred, Op
 
 __all__ = ["reshape", "transpose", "swapaxes", "splice", "slice", "squeeze", "expand_dims",
-           "pad", "flatten", "one_hot", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]
+           "pad", "flatten", "one_hot", "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]
 
 #: pad modes (CNTK's constants)
 CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD = 0, 1, 2
@@ -438,3 +438,66 @@ def one_hot(x, num_classes, sparse_output=False, axis=-1, name=""):
     return OneHot([x], name, num_classes=as_int(num_classes, "num_classes", minimum=1),
                   axis=a - rank - 1 if a >= 0 else a,
                   sparse_output=as_bool(sparse_output, "sparse_output"))
+
+
+# ---- gather ------------------------------------------------------------------------------------
+# CNTK 2.7 gathers along the first static axis; with `axis` it swaps that axis to the front,
+# gathers, and swaps the result's axis `axis` (counted on the *result*, whose rank differs when
+# indices have rank != 1) back with its first axis. cntkr does the same, so multi-axis indices with
+# an axis give CNTK's (measured) layout.
+def _gather_shape(reference, indices, *, given):
+    rank = len(reference)
+    out_rank = len(indices) + rank - 1
+    swap_in = swap_out = 0
+    if given is not None:
+        if not -rank <= given < rank:
+            raise ValueError(f"Gather: axis {given} is out of range for the reference of shape "
+                             f"{describe_shape(reference)}")
+        swap_in = given % rank
+        if swap_in:
+            swap_out = given if given >= 0 else out_rank + given
+            if not 0 <= swap_out < out_rank:
+                raise ValueError(f"Gather: axis {given} is out of range for the result of "
+                                 f"rank {out_rank}")
+    ref = list(reference)
+    ref[0], ref[swap_in] = ref[swap_in], ref[0]
+    out = list(indices) + ref[1:]
+    out[0], out[swap_out] = out[swap_out], out[0]
+    return Inferred(out, swap_in=swap_in, swap_out=swap_out)
+
+
+def _gather(reference, indices, *, swap_in, swap_out, **_):
+    """reference (B1, *R), indices (B2, *I); gathers along the first static axis of each sample
+    (after CNTK's swaps)."""
+    if swap_in:
+        reference = reference.transpose(1, 1 + swap_in)
+    idx = indices.detach().long()
+    if reference.shape[0] == 1:  # one table for every sample: one index_select
+        ref = reference[0]
+        out = ref.index_select(0, idx.reshape(-1)).reshape(*idx.shape, *ref.shape[1:])
+    else:
+        out = torch.stack([reference[b].index_select(0, idx[b if idx.shape[0] > 1 else 0]
+                                                     .reshape(-1))
+                           .reshape(*idx.shape[1:], *reference.shape[2:])
+                           for b in range(reference.shape[0])])
+    return out.transpose(1, 1 + swap_out) if swap_out else out
+
+
+Gather = Op("Gather", shape=_gather_shape, forward=_gather,
+            attributes=lambda p, s: {} if p["given"] is None else
+            {"axis": ("ordered", "static", -p["given"] - 1)})
+
+
+def gather(reference, indices, axis=None, name=""):
+    """The slices of `reference` at the positions in `indices` (whole numbers, as floats) along
+    its first static axis: shape ``indices.shape + reference.shape[1:]``. With `axis`, CNTK 2.7's
+    rule (see above; for 1-D indices ``reference.shape[:axis] + indices.shape +
+    reference.shape[axis + 1:]``). The gradient flows to `reference` (summed over repeated
+    indices); `indices` get none."""
+    reference, indices = _node(reference), _node(indices)
+    if len(reference.shape) == 0:
+        raise ValueError("gather: the reference must have at least one static axis")
+    given = None if axis is None else as_int(axis, "axis")
+    if given is not None:
+        as_axis(given, len(reference.shape))
+    return Gather([reference, indices], name, given=given)

@@ -129,8 +129,8 @@ golden_builders <- list(
 
 # Ops whose case CNTK-R's op_<name> cannot take as it is, by op: function(operands, the case's
 # kwargs as read from JSON) -> the Function, written as an R user would. CNTK-R's op_reduce_*
-# have no keepdims (the user squeezes the reduced axes); op_slice has no strides (no R spelling:
-# the Python op through cntkr's bridge); op_swap_axes and op_splice(list(...)) are CNTK-R's names.
+# have no keepdims (the user squeezes the reduced axes); op_slice has no strides and op_gather no
+# axis (no R spelling: the Python op through cntkr's bridge); op_swap_axes and op_splice(list(...)) are CNTK-R's names.
 golden_op_calls <- local({
   flat <- function(kw) lapply(kw, function(v) if (is.list(v)) unlist(v) else v)
   reduce <- function(fn) {
@@ -156,6 +156,10 @@ golden_op_calls <- local({
     slice = function(args, kw) {
       if (is.null(kw$strides)) do.call(op_slice, c(args, flat(kw)))
       else do.call(cntkr:::cntk_call, c("slice", args, flat(kw)))
+    },
+    gather = function(args, kw) {  # CNTK-R's op_gather() has no axis either
+      if (is.null(kw$axis)) do.call(op_gather, args)
+      else do.call(cntkr:::cntk_call, c("gather", args, flat(kw)))
     }
   )
 })

@@ -54,6 +54,18 @@ test_that("shape ops give CNTK's shapes", {
   expect_equal(y[1, , ], diag(4)[, c(1, 3, 4)])
 })
 
+test_that("op_gather picks rows of its reference", {
+  skip_if_no_cntkr()
+  table <- matrix(as.numeric(1:15), 5, 3)
+  i <- op_input_variable(2)
+  f <- op_gather(op_constant(table), i)
+  expect_equal(shp(f), c(2, 3))
+  y <- func_eval(f, matrix(c(0, 4, 2, 2), 2, 2, byrow = TRUE))
+  expect_equal(y[1, , ], table[c(1, 5), ])
+  expect_equal(y[2, , ], table[c(3, 3), ])
+  expect_error(op_gather(op_constant(table), "a"), class = "value_error", regexp = "indices")
+})
+
 test_that("shape ops name the bad argument", {
   skip_if_no_cntkr()
   x <- op_input_variable(c(2, 3))

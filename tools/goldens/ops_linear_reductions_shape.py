@@ -101,11 +101,21 @@ def shape_specs():
     add("flatten_last", "grid", "flatten", [x((2, 3, 4))], {"axis": 3})
     add("one_hot", "grid", "one_hot", [x((2, 3), [0, 1, 2, 3, 4, 1, 2, 0, 4, 3, 3, 1])], {"num_classes": 5})
     add("one_hot_ax0", "grid", "one_hot", [x((3,), [0, 2, 1, 3, 3, 0])], {"num_classes": 4, "axis": 0})
+    add("gather", "grid", "gather", [p("W", (5, 3)), x((2,), [0, 4, 2, 2])])
+    add("gather_repeats", "grid", "gather", [p("W", (4,)), x((3,), [1, 1, 3, 0, 0, 0])])
+    add("gather_axis1", "grid", "gather", [p("W", (5, 3)), x((2,), [0, 2, 1, 1])], {"axis": 1})
+    add("gather_3d_axis1", "grid", "gather", [p("W", (2, 3, 4)), x((2,), [0, 2, 1, 1])], {"axis": 1})
+    add("gather_axis_neg_f64", "grid", "gather", [p("W", (2, 3, 4)), x((2, 2), [0, 3, 1, 1, 2, 2, 3, 0])],
+        {"axis": -1}, dtype="float64")
+    add("gather_2d_idx_axis2", "grid", "gather", [p("W", (2, 3, 4)), x((2, 2), [0, 3, 1, 2, 2, 2, 3, 0])],
+        {"axis": 2})
     add("err_reshape_count", "error", "reshape", [x((2, 3, 4))], {"shape": [5, 4]}, expect_error=True)
     add("err_transpose_perm", "error", "transpose", [x((2, 3, 4))], {"perm": [0, 1]}, expect_error=True)
     add("err_splice_shapes", "error", "splice", [x((2, 3)), p("W", (3, 4))], expect_error=True)
     add("err_expand_dims_axis", "error", "expand_dims", [x((2, 3, 4))], {"axis": 3}, expect_error=True)
     add("err_squeeze_not_one", "error", "squeeze", [x((2, 3))], {"axes": [0]}, expect_error=True)
+    add("err_gather_axis", "error", "gather", [p("W", (5, 3)), x((2,), [0, 1, 1, 0])], {"axis": 2},
+        expect_error=True)
     return cs
 
 
