@@ -52,6 +52,22 @@ def build_op(family, case):
 BUILDERS = {"layers": build_layer, "ops": build_op}
 
 
+def build_composite(family, case):
+    """composites: the case's model (tools/goldens/composites.py) as C.layers.Sequential applied
+    to one input; its named layers' parameters as "<layer>_<param>" attributes of the owner."""
+    import types
+
+    from goldens import composites as cm
+    x = C.input_variable(tuple(case["input_shape"]), dtype=np.dtype(case["dtype"]), needs_gradient=True)
+    acts = {a: getattr(C, a) for a in cm.ACT}
+    z = C.layers.Sequential(cm.build(C.layers, acts, case["model"]))(x)
+    owner = types.SimpleNamespace(**dict(cm.param_keys(z, case["model"])))
+    return z, x, owner
+
+
+BUILDERS["composites"] = build_composite
+
+
 def builder(family):
     build = BUILDERS.get(family) or BUILDERS.get(family.split("/")[0])
     assert build is not None, f"no builder for golden family {family} in tests/test_goldens.py"

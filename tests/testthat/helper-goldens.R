@@ -164,6 +164,51 @@ golden_op_calls <- local({
   )
 })
 
+# composites: the case's model (tools/goldens/composites.py) as Sequential() applied to x; the
+# named layers' parameters as "<layer>_<param>" in an environment (owner$d1_W$value <- W).
+golden_builders$composites <- function(family, case, r_activation) {
+  x <- op_input_variable(unlist(case$input_shape), dtype = case$dtype, needs_gradient = TRUE)
+  z <- Sequential(golden_model_layers(case$model, r_activation))(x)
+  owner <- new.env()
+  for (n in golden_model_names(case$model)) {
+    for (p in c("W", "b", "scale", "bias")) {
+      key <- paste0(n, "_", p)
+      if (!is.null(case[[key]])) assign(key, z[[n]][[p]], envir = owner)
+    }
+  }
+  list(f = z, x = x, params = owner)
+}
+
+golden_model_layers <- function(steps, r_activation) {
+  lapply(steps, function(st) {
+    if (is.null(st$layer)) {
+      return(Sequential(golden_model_layers(st, r_activation)))
+    }
+    args <- lapply(st$args, function(v) if (is.list(v)) unlist(v) else v)
+    if (!is.null(args$activation)) {
+      fn <- golden_activations[[args$activation]]
+      args$activation <- if (r_activation) function(v) fn(v) else fn
+    }
+    constructor <- getExportedValue("cntkr", st$layer)
+    if (!is.null(st[["for"]])) {
+      return(For(seq_len(st[["for"]]) - 1, function(i) do.call(constructor, c(args, name = sprintf(st$name, i)))))
+    }
+    if (st$layer == "Label") {
+      return(Label(st$name))
+    }
+    do.call(constructor, c(args, name = st$name))
+  })
+}
+
+golden_model_names <- function(steps) {
+  unlist(lapply(steps, function(st) {
+    if (is.null(st$layer)) return(golden_model_names(st))
+    if (!is.null(st[["for"]])) return(sprintf(st$name, seq_len(st[["for"]]) - 1))
+    if (st$layer %in% c("Label", "Activation", "Dropout")) return(NULL)
+    st$name
+  }))
+}
+
 # CNTK's keyword arguments that CNTK-R's op_<name> calls differently, by op: list(op = list(cntk = "r")).
 golden_op_arg_names <- list(elu = list(alpha = "right"))
 
