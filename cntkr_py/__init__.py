@@ -11,6 +11,7 @@ from .ops.normalization import batch_normalization, dropout
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
                           truncated_normal, uniform, xavier)
 from .ops.pooling import AVG_POOLING, MAX_POOLING, pooling
+from .ops.convolution import convolution, convolution_transpose
 from .ops import (element_times, elu, identity, leaky_relu, minus, negate, plus, relu, sigmoid,
                   softmax, softplus, tanh)
 from .ops.linear import times, times_transpose
@@ -22,6 +23,7 @@ from .ops.activations import hardmax, log_softmax, param_relu, selu
 from .ops.elementwise import (abs, clip, element_divide, element_max, element_min, element_select, equal, exp,
                               greater, greater_equal, less, less_equal, log, not_equal, pow, reciprocal, sqrt,
                               square)
+from .ops.elementwise import ceil, cos, floor, log_add_exp, round, sin
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 
@@ -31,10 +33,11 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",
-           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
+           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "convolution", "convolution_transpose", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
            "hardmax", "log_softmax", "param_relu", "selu", "abs", "clip", "element_divide", "element_max",
            "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
-           "log", "not_equal", "pow", "reciprocal", "sqrt", "square"]
+           "log", "not_equal", "pow", "reciprocal", "sqrt", "square", "log_add_exp", "sin", "cos", "floor", "ceil",
+           "round"]
 __all__ += ["CloneMethod", "alias", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",

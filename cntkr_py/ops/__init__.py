@@ -6,6 +6,7 @@ from .activations import (elu, hardmax, identity, leaky_relu, log_softmax, param
 from .elementwise import (abs, clip, element_divide, element_max, element_min, element_select, element_times, equal,
                           exp, greater, greater_equal, less, less_equal, log, minus, negate, not_equal, plus, pow,
                           reciprocal, sqrt, square)
+from .elementwise import ceil, cos, floor, log_add_exp, round, sin
 from .functions import Function
 from .graph import alias, stop_gradient
 from .normalization import batch_normalization, dropout
@@ -15,12 +16,14 @@ from .reductions import (argmax, argmin, reduce_log_sum_exp, reduce_max, reduce_
 from .shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatten, one_hot, pad,
                     reshape, slice, splice, squeeze, swapaxes, transpose, gather)
 from .pooling import AVG_POOLING, MAX_POOLING, pooling
+from .convolution import convolution, convolution_transpose
 
 __all__ = ["Function", "identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu",
-           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "plus", "minus", "element_times", "negate",
+           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "convolution", "convolution_transpose", "plus", "minus", "element_times", "negate",
            "log_softmax", "hardmax", "selu", "param_relu", "element_divide", "abs", "exp", "log", "sqrt",
            "square", "pow", "reciprocal", "clip", "element_max", "element_min", "element_select", "equal",
-           "not_equal", "less", "less_equal", "greater", "greater_equal"]
+           "not_equal", "less", "less_equal", "greater", "greater_equal", "log_add_exp", "sin", "cos",
+           "floor", "ceil", "round"]
 __all__ += ["alias", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
