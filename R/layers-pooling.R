@@ -71,7 +71,32 @@ GlobalAveragePooling <- function(name = "") {
   cntk_call("layers.GlobalAveragePooling", name = as_name(name))
 }
 
-# The validation shared by MaxPooling() and AveragePooling(): per-axis
+#' Max unpooling layer
+#'
+#' The layer form of [op_unpooling()], as CNTK 2.7's `MaxUnpooling`: the
+#' layer is applied to two inputs, `layer(x, pooling_input)`, and puts each
+#' value of `x` where its window's maximum was in `pooling_input` (the first
+#' one at ties; where windows overlap, the last window's value), zeros
+#' elsewhere.
+#'
+#' @section Shape:
+#' `x` has the shape `MaxPooling(filter_shape, strides, pad)` gives for
+#' `pooling_input`; the output has `pooling_input`'s shape.
+#'
+#' @inheritParams MaxPooling
+#' @return A layer: `layer(x, pooling_input)` returns a Function.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(c(2, 4, 4))
+#' p <- MaxPooling(c(2, 2), strides = 2)(x)
+#' u <- MaxUnpooling(c(2, 2), strides = 2)(p, x)
+#' u$shape
+#' @export
+MaxUnpooling <- function(filter_shape, strides = 1, pad = FALSE, name = "") {
+  args <- pooling_args(filter_shape, strides, pad, name)
+  do.call(cntk_call, c("layers.MaxUnpooling", args))
+}
+
+# The validation shared by MaxPooling(), AveragePooling() and MaxUnpooling(): per-axis
 # arguments have length 1 or length(filter_shape).
 pooling_args <- function(filter_shape, strides, pad, name) {
   filter_shape <- normalize_shape(filter_shape, "filter_shape", allow_null = FALSE)

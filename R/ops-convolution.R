@@ -2,7 +2,8 @@
 #'
 #' CNTK's pooling types, as CNTK-R exported them: `IO_MAX_POOLING` (0) and
 #' `IO_AVG_POOLING` (1), the `pooling_type` of [op_pooling()] (Python's
-#' `C.MAX_POOLING` and `C.AVG_POOLING`).
+#' `C.MAX_POOLING` and `C.AVG_POOLING`), and `IO_MAX_UNPOOLING` (0), the only
+#' unpooling type ([op_unpooling()]).
 #'
 #' @format A whole number.
 #' @examplesIf is_cntkr_available()
@@ -18,6 +19,52 @@ IO_MAX_POOLING <- 0L
 #' @rdname pooling_types
 #' @export
 IO_AVG_POOLING <- 1L
+
+#' @rdname pooling_types
+#' @export
+IO_MAX_UNPOOLING <- 0L
+
+#' Max unpooling
+#'
+#' The inverse of max pooling, as CNTK 2.7's `unpooling`: an output of
+#' `pooling_input`'s shape, zero except where each window of the max pooling
+#' of `pooling_input` (same window, strides and padding) had its maximum (the
+#' first one at ties), which gets `operand`'s value for that window (where
+#' windows overlap, the last window's). No gradient flows to `pooling_input`.
+#'
+#' @section Shape:
+#' `operand` must have the shape max pooling `pooling_input` with these
+#' options gives (see [op_pooling()]); the output has `pooling_input`'s shape.
+#'
+#' @param operand The values to place: a Variable or Function, shaped as the
+#'   pooled `pooling_input`.
+#' @param pooling_input The input of the max pooling: a Variable or Function.
+#' @param unpooling_window_shape Window size, a vector of whole numbers `>= 1`.
+#' @param strides Stride, a whole number `>= 1` or one per window axis.
+#' @param auto_padding Whether the pooling was padded, `TRUE`/`FALSE` or one
+#'   logical per window axis.
+#' @param name Name of the Function, a string.
+#' @return A Function.
+#' @seealso [MaxUnpooling()], the layer form.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(c(1, 6))
+#' p <- op_pooling(x, IO_MAX_POOLING, 2, strides = 2)
+#' u <- op_unpooling(p, x, 2, strides = 2)
+#' func_eval(u, array(c(1, 3, 2, 2, 5, 4), c(1, 1, 6)))
+#' @export
+op_unpooling <- function(operand, pooling_input, unpooling_window_shape,
+                         strides = c(1), auto_padding = c(FALSE), name = "") {
+  window <- normalize_shape(unpooling_window_shape, "unpooling_window_shape", allow_null = FALSE)
+  lengths <- unique(c(1L, length(window)))
+  cntk_call(
+    "unpooling", as_operand(operand), as_operand(pooling_input),
+    unpooling_type = IO_MAX_UNPOOLING,
+    unpooling_window_shape = window,
+    strides = as_integer_tuple(strides, minimum = 1, lengths = lengths),
+    auto_padding = as_pad(auto_padding, lengths = lengths),
+    name = as_name(name)
+  )
+}
 
 #' Pooling
 #'

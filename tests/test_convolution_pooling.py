@@ -329,3 +329,55 @@ def test_padded_ceil_pooling_runs_where_cntk_fails():
     g = f.grad(v)
     assert g.shape == v.shape and np.isfinite(g).all()
     np.testing.assert_allclose(g.sum(), f.shape[1] * f.shape[2] * 2, rtol=1e-5)
+
+
+# ---- unpooling (values measured with CNTK 2.7: C.unpooling and C.layers.MaxUnpooling) -----------
+UNPOOL = [  # (window, strides, auto_padding, pooling input, operand) -> output
+    ((2,), (2,), False, [1, 3, 2, 2, 5, 4], [10, 20, 30], [0, 10, 20, 0, 30, 0]),
+    ((3,), (1,), False, [1, 3, 2, 2, 5, 4], [10, 20, 30, 40], [0, 20, 0, 0, 40, 0]),  # overlaps
+    ((2,), (2,), False, [2, 2, 1, 1, 3, 3], [10, 20, 30], [10, 0, 20, 0, 30, 0]),      # ties
+    ((3,), (2,), True, [1, 3, 2, 2, 5, 4], [10, 20, 30], [0, 20, 0, 0, 30, 0]),        # padded
+]
+
+
+@pytest.mark.parametrize("window,strides,pad,xin,yin,want", UNPOOL)
+def test_unpooling_as_measured(window, strides, pad, xin, yin, want):
+    x = C.input_variable((1, 6), needs_gradient=True)
+    y = C.input_variable((1, len(yin)), needs_gradient=True)
+    f = C.unpooling(y, x, C.MAX_UNPOOLING, window, strides=strides, auto_padding=[pad])
+    feed = {x: np.array([[xin]], np.float32), y: np.array([[yin]], np.float32)}
+    np.testing.assert_array_equal(f.eval(feed).ravel(), want)
+    g = f.grad(feed, wrt=[y, x])
+    np.testing.assert_array_equal(g[x], 0)  # CNTK: no gradient to the pooling input
+    assert g[y].shape == (1, 1, len(yin))
+
+
+def test_max_unpooling_layer_inverts_max_pooling():
+    x = C.input_variable((2, 4, 4), needs_gradient=True)
+    p = C.layers.MaxPooling((2, 2), strides=2)(x)
+    u = C.layers.MaxUnpooling((2, 2), strides=2, name="unpool")(p, x)
+    assert u.shape == (2, 4, 4) and u.name == "unpool" and u.root_function.op_name == "Unpooling"
+    v = rand(3, 2, 4, 4)
+    blocks = v.reshape(3, 2, 2, 2, 2, 2).max(axis=(3, 5))
+    mx = np.repeat(np.repeat(blocks, 2, 2), 2, 3)
+    np.testing.assert_array_equal(u.eval(v), np.where(v == mx, v, 0))
+    # measured with CNTK 2.7: 1-D (1, 6) input [1, 3, 2, 2, 5, 4] -> [0, 3, 2, 0, 5, 0], and the
+    # gradient of the sum w.r.t. x flows through the pooling only: [0, 1, 1, 0, 1, 0]
+    x1 = C.input_variable((1, 6), needs_gradient=True)
+    u1 = C.layers.MaxUnpooling((2,), strides=2)(C.layers.MaxPooling((2,), strides=2)(x1), x1)
+    v1 = np.array([[[1, 3, 2, 2, 5, 4]]], np.float32)
+    np.testing.assert_array_equal(u1.eval(v1).ravel(), [0, 3, 2, 0, 5, 0])
+    np.testing.assert_array_equal(u1.grad(v1).ravel(), [0, 1, 1, 0, 1, 0])
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda x, y: C.unpooling(y, x, 1, (2,)), "unpooling_type"),
+    (lambda x, y: C.unpooling(y, x, 0, (0,)), "unpooling_window_shape"),
+    (lambda x, y: C.unpooling(y, x, 0, (2,), strides=(2,)), "not the shape"),
+    (lambda x, y: C.layers.MaxUnpooling((2, 2, 2, 2)), "filter_shape"),
+    (lambda x, y: C.layers.MaxUnpooling((2,))(y, 3), "pooling_input"),
+])
+def test_unpooling_bad_arguments_name_the_argument(call, match):
+    x, y = C.input_variable((1, 6)), C.input_variable((1, 5))
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(x, y)

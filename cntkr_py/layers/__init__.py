@@ -9,10 +9,11 @@ from .core import Dense, Embedding
 from .convolution import (Convolution, Convolution1D, Convolution2D, Convolution3D,
                           ConvolutionTranspose, ConvolutionTranspose1D, ConvolutionTranspose2D,
                           ConvolutionTranspose3D)
-from .pooling import AveragePooling, GlobalAveragePooling, GlobalMaxPooling, MaxPooling
+from .pooling import (AveragePooling, GlobalAveragePooling, GlobalMaxPooling, MaxPooling,
+                      MaxUnpooling)
 
 __all__ = ["Convolution", "Convolution1D", "Convolution2D", "Convolution3D", "MaxPooling",
-           "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling", "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
+           "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling", "MaxUnpooling", "ConvolutionTranspose", "ConvolutionTranspose1D", "ConvolutionTranspose2D",
            "ConvolutionTranspose3D", "Layer", "default_options", "default_options_for", "identity"]
 __all__ += ["Activation", "Dropout", "Label", "BatchNormalization", "LayerNormalization", "For",
             "Sequential"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from .._shapes import as_int_tuple, per_axis
 from ..default_options import default_override_or, resolve_defaults
-from ..ops.pooling import AVG_POOLING, MAX_POOLING, PoolingOp
+from ..ops.pooling import AVG_POOLING, MAX_POOLING, PoolingOp, UnpoolingOp
 from .base import Layer
 
-__all__ = ["MaxPooling", "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling"]
+__all__ = ["MaxPooling", "AveragePooling", "GlobalMaxPooling", "GlobalAveragePooling",
+           "MaxUnpooling"]
 
 
 class _Pooling(Layer):
@@ -54,3 +55,34 @@ def GlobalMaxPooling(name=""):
 def GlobalAveragePooling(name=""):
     """The mean over every axis but the first: ``(C, *spatial)`` gives ``(C, 1, ..., 1)``."""
     return _Pooling("GlobalAveragePooling", AVG_POOLING, (), (), (), name)
+
+
+class _MaxUnpooling(Layer):
+    """Applied to two inputs, as CNTK's: ``layer(x, pooling_input)``."""
+
+    def __init__(self, window, strides, pad, name):
+        super().__init__("MaxUnpooling", name)
+        self._params = dict(window=window, strides=strides, pad=pad, op_name="MaxUnpooling")
+
+    def __call__(self, x, pooling_input):
+        from .._shapes import describe
+        from ..variables import Variable
+        for arg, v in (("x", x), ("pooling_input", pooling_input)):
+            if not isinstance(v, Variable):
+                raise TypeError(f"MaxUnpooling: apply the layer to input variables or Functions, "
+                                f"got {describe(v)} as {arg}")
+        out = UnpoolingOp([x, pooling_input], self.name, **self._params)
+        out.name = self.name
+        return out
+
+
+def MaxUnpooling(filter_shape, strides=1, pad=False, name=""):
+    """Max unpooling, the inverse of MaxPooling with the same arguments: ``layer(x, y)`` puts
+    each value of `x` (shaped as MaxPooling(y)) where its window's maximum was in `y` (the
+    first one at ties; where windows overlap, the last window's value), zeros elsewhere."""
+    window = as_int_tuple(filter_shape, "filter_shape", minimum=1)
+    rank = len(window)
+    if not 1 <= rank <= 3:
+        raise ValueError(f"MaxUnpooling: filter_shape must have 1, 2 or 3 axes, got {rank}")
+    return _MaxUnpooling(window, per_axis(strides, rank, "strides"),
+                         per_axis(pad, rank, "pad", kind="bool"), name)

@@ -96,3 +96,18 @@ test_that("op_convolution and op_convolution_transpose take CNTK's per-axis argu
                      "`output_shape` must be whole numbers >= 1, not c(4, 0, 1).")
   expect_error(op_convolution_transpose(Wt, x, output_shape = c(10, 12)), "output_shape", class = "cntkr_error")
 })
+
+test_that("op_unpooling and MaxUnpooling place values as CNTK 2.7 does", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(c(1, 6))
+  v <- array(c(1, 3, 2, 2, 5, 4), c(1, 1, 6))
+  u <- op_unpooling(op_pooling(x, IO_MAX_POOLING, 2, strides = 2), x, 2, strides = 2)
+  expect_equal(as.numeric(func_eval(u, v)), c(0, 3, 2, 0, 5, 0))
+  layer <- MaxUnpooling(2, strides = 2)
+  expect_equal(as.numeric(func_eval(layer(MaxPooling(2, strides = 2)(x), x), v)), c(0, 3, 2, 0, 5, 0))
+  expect_equal(IO_MAX_UNPOOLING, 0L)
+  expect_value_error(MaxUnpooling(c(2, 0)), "`filter_shape` must be whole numbers >= 1, not c(2, 0).")
+  expect_value_error(op_unpooling(x, x, 2, auto_padding = NA),
+                     "`auto_padding` must be TRUE, FALSE or a logical vector with one value per axis, not NA.")
+  expect_error(op_unpooling(x, x, 2, strides = 2), "not the shape", class = "cntkr_error")
+})
