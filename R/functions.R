@@ -301,3 +301,36 @@ CloneMethod <- function(value) {
   }
   value
 }
+
+#' Replace placeholders
+#'
+#' Replaces placeholders ([op_placeholder()]) of `func` by Variables or
+#' Functions, in place as CNTK does; every shape is inferred anew.
+#'
+#' @section Shape:
+#' The shapes follow from the substituted inputs.
+#'
+#' @param func The Function.
+#' @param substitutions `dict()` mapping placeholders to Variables or
+#'   Functions.
+#' @param substitution The Variable or Function for the Function's only
+#'   placeholder.
+#' @return The Function (changed in place).
+#' @examplesIf is_cntkr_available()
+#' p <- op_placeholder()
+#' f <- op_sigmoid(p)
+#' f <- func_replace_placeholder(f, op_input_variable(2))
+#' f$shape
+#' @export
+func_replace_placeholders <- function(func, substitutions) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  cntk_call("ops.functions.Function.replace_placeholders", func, substitutions)
+}
+
+#' @rdname func_replace_placeholders
+#' @export
+func_replace_placeholder <- function(func, substitution) {
+  check_py(func, "func", "a cntkr Function such as layer(x)")
+  check_py(substitution, "substitution", "a Variable or Function")
+  cntk_call("ops.functions.Function.replace_placeholder", func, substitution)
+}

@@ -115,3 +115,28 @@ as_seed <- function(x, arg = deparse(substitute(x))) {
   }
   as.double(x)
 }
+
+#' Placeholder
+#'
+#' A stand-in for an input, replaced later with [func_replace_placeholders()].
+#' Without a `shape`, the ops built on it infer their shapes at the
+#' replacement.
+#'
+#' @param shape `NULL` (inferred at the replacement) or the shape, e.g.
+#'   `c(3, 4)`.
+#' @param dynamic_axes `NULL` (the batch axis) or a list of axes.
+#' @param name Name of the placeholder (a string).
+#' @return A placeholder Variable.
+#' @section Shape:
+#' `shape`, with a batch axis in front.
+#' @examplesIf is_cntkr_available()
+#' p <- op_placeholder(name = "p")
+#' f <- op_relu(p)
+#' x <- op_input_variable(3)
+#' f <- func_replace_placeholders(f, dict(p = x))
+#' func_eval(f, matrix(c(-1, 0, 2), 1, 3))
+#' @export
+op_placeholder <- function(shape = NULL, dynamic_axes = NULL, name = "") {
+  cntk_call("placeholder", shape = normalize_shape(shape), dynamic_axes = dynamic_axes,
+            name = as_name(name))
+}

@@ -43,6 +43,9 @@ class Plan:
     """The compiled evaluation order of one root Function."""
 
     def __init__(self, root):
+        if getattr(root, "_unknown", False):
+            raise ValueError(f"Function '{root.name}' is built on a placeholder without a shape: "
+                             "replace_placeholders first")
         nodes = topological_order(root)
         self.leaves = [n for n in nodes if not hasattr(n, "op")]
         self.functions = [n for n in nodes if hasattr(n, "op")]

@@ -174,3 +174,23 @@ def test_backward_checks_its_arguments():
     state, _ = f.forward({x: np.ones((1, 2), np.float32)}, keep_for_backward={f})
     with pytest.raises(ValueError, match="keep_for_backward"):
         f.backward(state, {x: np.ones((1, 2))}, {x})
+
+
+def test_placeholders_replaced_in_place():
+    p = C.placeholder(name="p")
+    f = C.relu(p) + 1
+    assert f.placeholders == [p]
+    with pytest.raises(ValueError, match="replace_placeholders"):
+        f.eval({p: np.ones((1, 3), np.float32)})
+    x = C.input_variable(3)
+    assert f.replace_placeholders({p: x}) is f
+    assert f.shape == (3,) and f.arguments == [x]
+    np.testing.assert_allclose(f.eval({x: np.array([[-1, 0, 2]], np.float32)}), [[1, 1, 3]])
+    h = C.sigmoid(C.placeholder((2,)))
+    assert h.shape == (2,)
+    h.replace_placeholder(C.input_variable(2))
+    assert h.placeholders == []
+    with pytest.raises(ValueError, match="placeholders"):
+        h.replace_placeholder(x)
+    with pytest.raises(ValueError, match="not a placeholder"):
+        f.replace_placeholders({x: x})

@@ -13,6 +13,7 @@ import torch
 from .. import executor
 from .._shapes import describe
 from ..variables import Constant, Variable
+from .primitive import Inferred
 
 __all__ = ["Function", "CloneMethod", "as_node"]
 
@@ -23,7 +24,9 @@ class Function(Variable):
     def __init__(self, op, inputs, params=None, name="", members=None):
         inputs = [as_node(i) for i in inputs]
         params = dict(params or {})
-        inferred = op.infer(inputs, params)
+        # built on a placeholder without a shape: shapes wait for replace_placeholders
+        self._unknown = any(getattr(i, "_unknown", False) for i in inputs)
+        inferred = Inferred(()) if self._unknown else op.infer(inputs, params)
         dynamic = next((i.dynamic_axes for i in inputs if i.dynamic_axes), ())
         super().__init__(inferred.shape, op.output_dtype(inputs) or np.float32,
                          needs_gradient=False, name=name, dynamic_axes=dynamic)
@@ -177,6 +180,35 @@ class Function(Variable):
             else:
                 memo[id(node)] = node
         return memo[id(self)]
+
+    @property
+    def placeholders(self) -> list:
+        """The placeholders the graph still has."""
+        return [v for v in executor.topological_order(self) if getattr(v, "is_placeholder", False)]
+
+    def replace_placeholders(self, substitutions: dict):
+        """Replaces placeholders ({placeholder: Variable or Function}) in place, as CNTK does
+        (every shape is inferred anew); returns the Function."""
+        if not isinstance(substitutions, dict):
+            raise TypeError(f"substitutions must be a dict {{placeholder: Variable}}, got "
+                            f"{describe(substitutions)}")
+        for old in substitutions:
+            if not getattr(old, "is_placeholder", False):
+                raise ValueError(f"substitutions: {describe(old)} is not a placeholder")
+        new = self.clone(CloneMethod.share, substitutions)
+        if new is not self:
+            uid, name = self.uid, self.name
+            self.__dict__.update(new.__dict__)
+            self.uid, self.name, self._plan, self._step = uid, name, None, None
+        return self
+
+    def replace_placeholder(self, substitution):
+        """``replace_placeholders`` for a graph with exactly one placeholder."""
+        ph = self.placeholders
+        if len(ph) != 1:
+            raise ValueError(f"replace_placeholder: the Function has {len(ph)} placeholders; use "
+                             "replace_placeholders")
+        return self.replace_placeholders({ph[0]: substitution})
 
     def _rebuild(self, new_inputs, memo=None):
         if all(a is b for a, b in zip(new_inputs, self.inputs)):

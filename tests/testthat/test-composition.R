@@ -89,3 +89,16 @@ test_that("bad arguments name the argument", {
   expect_value_error(CloneMethod("deep"), "`value` must be")
   expect_error(Label(""), "name")
 })
+
+test_that("placeholders are replaced in place, shapes inferred then", {
+  skip_if_no_cntkr()
+  p <- op_placeholder(name = "p")
+  f <- op_relu(p)
+  x <- op_input_variable(3)
+  g <- func_replace_placeholders(f, dict(p = x))
+  expect_identical(dim(f), 3L)
+  expect_equal(as.numeric(func_eval(g, matrix(c(-1, 0, 2), 1, 3))), c(0, 0, 2))
+  h <- func_replace_placeholder(op_sigmoid(op_placeholder(2)), op_input_variable(2))
+  expect_identical(dim(h), 2L)
+  expect_error(func_replace_placeholder(op_relu(x), x), "placeholders")
+})
