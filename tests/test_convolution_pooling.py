@@ -381,3 +381,32 @@ def test_unpooling_bad_arguments_name_the_argument(call, match):
     x, y = C.input_variable((1, 6)), C.input_variable((1, 5))
     with pytest.raises((ValueError, TypeError), match=match):
         call(x, y)
+
+
+# ---- crop_manual (values measured with CNTK 2.7) --------------------------------------------------
+def test_crop_manual_as_measured():
+    x = C.input_variable((2, 5, 6), needs_gradient=True)
+    r = C.input_variable((3, 2, 3))
+    f = C.crop_manual(x, r, 1, 2)
+    assert f.shape == (2, 2, 3) and f.root_function.op_name == "Crop"
+    assert f.attributes == {"offset": [1, 2]}
+    v = np.arange(60, dtype=np.float32).reshape(1, 2, 5, 6)
+    feed = {x: v, r: np.zeros((1, 3, 2, 3), np.float32)}
+    np.testing.assert_array_equal(f.eval(feed).ravel(), [13, 14, 15, 19, 20, 21, 43, 44, 45, 49, 50, 51])
+    g = f.grad(feed, wrt=[x])
+    want = np.zeros((5, 6))
+    want[2:4, 1:4] = 1
+    np.testing.assert_array_equal(g[0, 0], want)
+    assert C.crop_manual(C.input_variable((5, 6)), C.input_variable((2, 3)), 1, 2).shape == (2, 3)
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda: C.crop_manual(C.input_variable(7), C.input_variable(3), 1, 2), "at least 2 axes"),
+    (lambda: C.crop_manual(C.input_variable((2, 5, 6)), C.input_variable((3, 2, 3)), 4, 0),
+     "offset_x=4"),  # CNTK: "Input is small to be cropped along x dimension"
+    (lambda: C.crop_manual(C.input_variable((5, 6)), C.input_variable((2, 3)), 0, 1.5), "offset_y"),
+    (lambda: C.crop_manual(C.input_variable((5, 6)), C.input_variable((2, 3)), -1, 0), "offset_x"),
+])
+def test_crop_manual_bad_arguments_name_the_argument(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()

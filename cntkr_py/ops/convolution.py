@@ -9,8 +9,8 @@ from ..kernels.conv_transpose import Chunked, Geometry
 from ..kernels.window import Window
 from .primitive import Inferred, Op
 
-__all__ = ["ConvolutionOp", "ConvolutionTransposeOp", "check_input_rank", "convolution",
-           "convolution_transpose"]
+__all__ = ["ConvolutionOp", "ConvolutionTransposeOp", "CropOp", "check_input_rank", "convolution",
+           "convolution_transpose", "crop_manual"]
 
 
 def check_input_rank(x, rank, reduction_rank, op="ConvolutionTranspose"):
@@ -262,3 +262,36 @@ def convolution_transpose(convolution_map, operand, strides=(1,), sharing=[True]
         output_shape=out, reduction_rank=1,
         max_temp_mem_size_in_samples=as_int(max_temp_mem_size_in_samples,
                                             "max_temp_mem_size_in_samples", minimum=0))
+
+
+# ---- crop_manual: the spatial crop of U-Net-style networks ----------------------------------------
+def _crop_shape(x, ref, *, offset_x, offset_y):
+    for what, s in (("node_input", x), ("node_referent", ref)):
+        if len(s) < 2:
+            raise ValueError(f"crop_manual: {what} of shape {describe_shape(s)} must have at least "
+                             "2 axes (height, width last)")
+    h, w = ref[-2:]
+    for name, off, size, have in (("offset_y", offset_y, h, x[-2]), ("offset_x", offset_x, w, x[-1])):
+        if off + size > have:
+            raise ValueError(f"crop_manual: {name}={off} plus the referent's size {size} runs past "
+                             f"the input's {have} along that axis")
+    return tuple(x[:-2]) + (h, w)
+
+
+def _crop(x, ref, *, offset_x, offset_y):
+    h, w = ref.shape[-2:]
+    return x[..., offset_y:offset_y + h, offset_x:offset_x + w]
+
+
+CropOp = Op("Crop", shape=_crop_shape, forward=_crop,
+            attributes=lambda p, shapes: {"offset": [p["offset_x"], p["offset_y"]]})
+
+
+def crop_manual(node_input, node_referent, offset_x, offset_y, name=""):
+    """CNTK's ``crop_manual``: `node_input` cropped on its last two axes (height, width) to the
+    size of `node_referent`'s last two, starting `offset_y` rows and `offset_x` columns in;
+    leading axes are kept. The referent gives only its shape (no gradient flows to it)."""
+    from .._shapes import as_int
+    return CropOp([node_input, node_referent], name,
+                  offset_x=as_int(offset_x, "offset_x", minimum=0),
+                  offset_y=as_int(offset_y, "offset_y", minimum=0))
