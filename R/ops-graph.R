@@ -140,3 +140,26 @@ op_placeholder <- function(shape = NULL, dynamic_axes = NULL, name = "") {
   cntk_call("placeholder", shape = normalize_shape(shape), dynamic_axes = dynamic_axes,
             name = as_name(name))
 }
+
+#' Combine several Functions into one
+#'
+#' One Function with the outputs of several: [func_eval()] returns a list
+#' of their values, in order; `f$outputs` lists them.
+#'
+#' @param operands A list of Functions (or Variables).
+#' @param name Name of the result (a string).
+#' @return A Function.
+#' @section Shape:
+#' Each output keeps its operand's shape.
+#' @examplesIf is_cntkr_available()
+#' x <- op_input_variable(3)
+#' f <- op_combine(list(op_relu(x), op_tanh(x)))
+#' func_eval(f, matrix(c(-1, 0, 2), 1, 3))
+#' @export
+op_combine <- function(operands, name = "") {
+  if (is_py(operands)) operands <- list(operands)
+  if (!is.list(operands) || length(operands) == 0) {
+    value_error("`operands` must be a list of Functions or Variables, not ", describe_value(operands), ".")
+  }
+  cntk_call("combine", lapply(unname(operands), as_operand, arg = "operands"), name = as_name(name))
+}

@@ -6,7 +6,7 @@
 from . import cntk_py, device, initializer, layers, ops
 from .default_options import default_options, default_options_for
 from .ops.functions import CloneMethod, Function
-from .ops.graph import alias, placeholder, stop_gradient
+from .ops.graph import alias, combine, placeholder, stop_gradient
 from .ops.normalization import batch_normalization, dropout
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
                           truncated_normal, uniform, xavier)
@@ -38,7 +38,7 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
            "log", "not_equal", "pow", "reciprocal", "sqrt", "square", "log_add_exp", "sin", "cos", "floor", "ceil",
            "round"]
-__all__ += ["CloneMethod", "alias", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
+__all__ += ["CloneMethod", "alias", "combine", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",

@@ -8,7 +8,7 @@ from .elementwise import (abs, clip, element_divide, element_max, element_min, e
                           reciprocal, sqrt, square)
 from .elementwise import ceil, cos, floor, log_add_exp, round, sin
 from .functions import Function
-from .graph import alias, placeholder, stop_gradient
+from .graph import alias, combine, placeholder, stop_gradient
 from .normalization import batch_normalization, dropout
 from .linear import times, times_transpose
 from .reductions import (argmax, argmin, reduce_log_sum_exp, reduce_max, reduce_mean, reduce_min,
@@ -24,7 +24,7 @@ __all__ = ["Function", "identity", "relu", "sigmoid", "tanh", "softmax", "elu", 
            "square", "pow", "reciprocal", "clip", "element_max", "element_min", "element_select", "equal",
            "not_equal", "less", "less_equal", "greater", "greater_equal", "log_add_exp", "sin", "cos",
            "floor", "ceil", "round"]
-__all__ += ["alias", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
+__all__ += ["alias", "combine", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",

@@ -182,6 +182,11 @@ class Function(Variable):
         return memo[id(self)]
 
     @property
+    def outputs(self) -> list:
+        """The outputs: this Function's own, or for ``combine`` its operands'."""
+        return list(self.inputs) if self.op.name == "Combine" else [self]
+
+    @property
     def placeholders(self) -> list:
         """The placeholders the graph still has."""
         return [v for v in executor.topological_order(self) if getattr(v, "is_placeholder", False)]
@@ -226,6 +231,10 @@ class Function(Variable):
         """The output at `arguments` ({input: array}, {input name: array}, or an array when
         there is one input), batch axis first; with `outputs`, a dict {output: value}, or one
         value when one output is asked for."""
+        if outputs is None and self.op.name == "Combine":
+            outputs = self.outputs  # every output, as CNTK: {output: value}
+            result = executor.eval(self, arguments, outputs, device, as_numpy)
+            return result if isinstance(result, dict) else {outputs[0]: result}
         return executor.eval(self, arguments, outputs, device, as_numpy)
 
     def forward(self, at, outputs=None, keep_for_backward=None, device=None, as_numpy=True):

@@ -6,7 +6,7 @@ import numpy as np
 from ..variables import Axis, Variable
 from .primitive import Op, same_shape
 
-__all__ = ["alias", "stop_gradient", "placeholder", "Placeholder"]
+__all__ = ["alias", "stop_gradient", "placeholder", "Placeholder", "combine"]
 
 Alias = Op("NoOp", shape=same_shape, forward=lambda x: x)  # CNTK 2.7's op_name for alias
 StopGradient = Op("StopGradient", shape=same_shape, forward=lambda x: x.detach())
@@ -44,3 +44,28 @@ def placeholder(shape=None, dynamic_axes=None, name=""):
     """A placeholder (CNTK's ``C.placeholder``): with `shape`, ops on it infer their shapes at
     once; without, when ``replace_placeholders`` gives the real input."""
     return Placeholder(shape, list(dynamic_axes) if dynamic_axes is not None else None, name)
+
+
+def _combine_shape(*shapes):
+    return shapes[0]
+
+
+# A node whose outputs are its operands (Function.outputs); its own value is the first's.
+Combine = Op("Combine", shape=_combine_shape, forward=lambda *ts: ts[0])
+
+
+def combine(*operands, name=""):
+    """One Function with the outputs of several (``combine([a, b])`` or ``combine(a, b)``):
+    ``eval`` returns {output: value} for each, ``outputs`` lists them."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    if not operands:
+        raise ValueError("combine: give at least one operand")
+    from .functions import as_node
+    ops = []
+    for i, o in enumerate(operands):
+        node = as_node(o)
+        ops.extend(node.outputs)
+    if len({id(o) for o in ops}) != len(ops):
+        raise ValueError("combine: an operand is given twice")
+    return Combine(ops, name)
