@@ -73,20 +73,35 @@ sequential_layers <- function(layers, arg) {
 
 #' Pipe
 #'
-#' magrittr's `%>%`, re-exported as CNTK-R's scripts use it:
-#' `f %>% func_eval(xv)`, `x %>% op_relu()` (`lhs %>% fn(...)` is
-#' `fn(lhs, ...)`).
+#' magrittr's `%>%` (`lhs %>% fn(...)` is `fn(lhs, ...)`: `f %>% func_eval(xv)`,
+#' `x %>% op_relu()`), which also composes layers as CNTK-R's scripts do: a
+#' layer piped into a layer, a cntkr op or an R function of one argument is
+#' their [Sequential()] composition (`Dense(500) %>% op_relu`,
+#' `Dense(500) %>% Activation(op_relu)()`).
 #'
-#' @param lhs A value.
-#' @param rhs A function call.
-#' @return The result of the call.
+#' @param lhs A value, or a layer.
+#' @param rhs A function call, or (after a layer) a layer, op or function.
+#' @return The result of the call; after a layer, the composed layer.
 #' @section Shape:
-#' That of the call's result.
+#' That of the call's result; a composed layer maps the first layer's input
+#' to the last one's output.
 #' @examplesIf is_cntkr_available()
 #' x <- op_input_variable(3)
 #' f <- x %>% op_relu()
 #' f %>% func_eval(matrix(c(-1, 0, 1), 1, 3))
+#' model <- LayerNormalization() %>% op_relu
+#' func_eval(model(x), matrix(c(-1, 0, 1), 1, 3))
 #' @importFrom magrittr %>%
 #' @name pipe
 #' @export
-`%>%` <- magrittr::`%>%`
+`%>%` <- function(lhs, rhs) {
+  rhs_expr <- substitute(rhs)
+  env <- parent.frame()
+  if (is_py(lhs) && inherits(lhs, "cntkr_py.layers.base.Layer") && is.symbol(rhs_expr)) {
+    fn <- eval(rhs_expr, env)
+    if (is.function(fn) || is_py(fn)) {
+      return(Sequential(lhs, fn))
+    }
+  }
+  eval(as.call(list(magrittr::`%>%`, lhs, rhs_expr)), env)
+}

@@ -210,3 +210,10 @@ def test_combine_outputs_every_operand():
     assert c(C.input_variable((2, 3))).shape == (2, 3)
     with pytest.raises(ValueError, match="combine"):
         C.combine([])
+
+
+def test_a_layer_applied_to_a_layer_composes():
+    x = C.input_variable(3)
+    model = C.layers.Activation(C.relu)(C.layers.LayerNormalization(name="ln"))
+    z = model(x)
+    assert z.ln.op_name == "LayerNormalization" and z.op_name == "ReLU"

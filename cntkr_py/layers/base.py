@@ -96,6 +96,9 @@ class Layer:
 
     # ---- application -----------------------------------------------------------------
     def __call__(self, x):
+        if isinstance(x, Layer):  # a layer applied to a layer: their composition, as in CNTK
+            from .sequential import Sequential
+            return Sequential([x, self])
         if not isinstance(x, Variable):
             raise TypeError(f"{self.op_name}: apply the layer to an input variable or a Function, "
                             f"got {describe(x)}")

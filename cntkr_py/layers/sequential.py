@@ -30,6 +30,8 @@ class _Sequential(Layer):
         return x
 
     def __call__(self, x):
+        if isinstance(x, Layer):  # composition, as for every layer
+            return Sequential([x, self])
         if not isinstance(x, Variable):
             raise TypeError(f"Sequential: apply it to an input variable or a Function, got "
                             f"{describe(x)}")

@@ -114,3 +114,16 @@ test_that("op_combine evaluates every output", {
   expect_equal(as.numeric(y[[2]]), c(1, 0, -2))
   expect_value_error(op_combine(list()), "`operands` must be a list")
 })
+
+test_that("%>% pipes values and composes layers as CNTK-R's scripts do", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(3)
+  xv <- matrix(c(-1, 0, 2), 1, 3)
+  expect_equal(x %>% op_relu() %>% func_eval(xv), func_eval(op_relu(x), xv))
+  model <- LayerNormalization(name = "ln") %>% op_relu
+  z <- model(x)
+  expect_identical(z$ln$op_name, "LayerNormalization")
+  expect_identical(z$op_name, "ReLU")
+  z2 <- (LayerNormalization() %>% Activation(op_tanh)())(x)
+  expect_identical(z2$op_name, "Tanh")
+})
