@@ -249,6 +249,8 @@ class Parameter(_TensorVariable):
 
     def __init__(self, shape=None, init=None, dtype=None, device=None, name="", _defer=False):
         from .initializer import as_initializer
+        if isinstance(init, (list, tuple)):  # nested lists of numbers: an array (CNTK 2.7)
+            init = np.asarray(init, dtype=np.float32 if dtype is None else as_dtype(dtype))
         if shape is None and isinstance(init, (np.ndarray, torch.Tensor)):
             shape = tuple(init.shape)
         if shape is None:
@@ -279,7 +281,9 @@ class Constant(_TensorVariable):
             value = 0.0
         arr = np.asarray(value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value)
         if dtype is None:
-            dtype = arr.dtype if arr.dtype in (np.float32, np.float64) else np.float32
+            # an array keeps float32/float64; numbers and lists are float32 (CNTK 2.7)
+            dtype = arr.dtype if isinstance(value, (np.ndarray, torch.Tensor)) and \
+                arr.dtype in (np.float32, np.float64) else np.float32
         dtype = as_dtype(dtype)
         shape = arr.shape if shape is None else as_shape(shape)
         arr = np.broadcast_to(arr.astype(dtype), shape)

@@ -217,3 +217,26 @@ def test_a_layer_applied_to_a_layer_composes():
     model = C.layers.Activation(C.relu)(C.layers.LayerNormalization(name="ln"))
     z = model(x)
     assert z.ln.op_name == "LayerNormalization" and z.op_name == "ReLU"
+
+
+@pytest.mark.parametrize("make, shape, dtype, first", [
+    # every init form of C.parameter / C.constant, as CNTK 2.7 gives them (measured)
+    (lambda: C.parameter(init=np.ones((2, 3), np.float32)), (2, 3), "float32", 1.0),
+    (lambda: C.parameter((2, 3), init=2.0), (2, 3), "float32", 2.0),
+    (lambda: C.parameter((2,), init=2), (2,), "float32", 2.0),
+    (lambda: C.parameter(init=[[1., 2.]]), (1, 2), "float32", 1.0),
+    (lambda: C.parameter((2,)), (2,), "float32", 0.0),
+    (lambda: C.parameter(init=np.ones((2,), np.float64)), (2,), "float64", 1.0),
+    (lambda: C.parameter((2,), init=np.array([1., 2.], np.float32)), (2,), "float32", 1.0),
+    (lambda: C.constant(3.0), (), "float32", 3.0),
+    (lambda: C.constant(3, shape=(2,)), (2,), "float32", 3.0),
+    (lambda: C.constant([1, 2]), (2,), "float32", 1.0),
+    (lambda: C.constant(np.ones((2,))), (2,), "float64", 1.0),
+    (lambda: C.constant(shape=(2,)), (2,), "float32", 0.0),
+    (lambda: C.constant(np.array([1, 2])), (2,), "float32", 1.0),
+])
+def test_parameter_and_constant_init_forms(make, shape, dtype, first):
+    v = make()
+    assert v.shape == shape and np.dtype(v.dtype).name == dtype
+    assert np.asarray(v.value).ravel()[0] == first
+    assert C.parameter((2, 3), init=C.glorot_uniform()).shape == (2, 3)
