@@ -240,3 +240,15 @@ def test_parameter_and_constant_init_forms(make, shape, dtype, first):
     assert v.shape == shape and np.dtype(v.dtype).name == dtype
     assert np.asarray(v.value).ravel()[0] == first
     assert C.parameter((2, 3), init=C.glorot_uniform()).shape == (2, 3)
+
+
+def test_default_options_reach_the_normalization_layers():
+    x = C.input_variable((2, 3))
+    with C.layers.default_options(epsilon=0.5, normalization_time_constant=0, map_rank=1):
+        bn = C.layers.BatchNormalization()(x)
+        ln = C.layers.LayerNormalization()
+    assert bn.attributes["epsilon"] == 0.5 and bn.attributes["normalizationTimeConstant"] == 0
+    assert bn.attributes["spatial"] is True
+    assert ln._epsilon == 0.5
+    with C.layers.default_options(activation=C.relu):
+        assert C.layers.Activation()(x).op_name == "ReLU"
