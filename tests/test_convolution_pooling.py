@@ -410,3 +410,30 @@ def test_crop_manual_as_measured():
 def test_crop_manual_bad_arguments_name_the_argument(call, match):
     with pytest.raises((ValueError, TypeError), match=match):
         call()
+
+
+def test_max_pooling_inference_path_equals_torch_max_pool():
+    # eval takes the maximum of strided slices (faster on CPU); grad takes torch's max_pool (first
+    # maximum at ties): both must give the same values for every geometry
+    import torch
+    from cntkr_py.kernels.window import Window
+    rs = np.random.RandomState(0)
+    checked = 0
+    for rank in (1, 2, 3):
+        for _ in range(40):
+            sp = tuple(int(rs.randint(3, 8)) for _ in range(rank))
+            k = tuple(int(rs.randint(1, min(4, min(sp)) + 1)) for _ in range(rank))
+            s = tuple(int(rs.randint(1, 4)) for _ in range(rank))
+            pad = tuple(bool(rs.rand() < .5) for _ in range(rank))
+            try:
+                w = Window(sp, k, s, (1,) * rank, pad, bool(rs.rand() < .3))
+            except ValueError:
+                continue
+            x = torch.from_numpy(rs.randint(-2, 3, size=(2, 3) + sp).astype(np.float32))
+            with torch.no_grad():
+                fast = w.max_pool(x)
+            slow = w.max_pool(x.clone().requires_grad_()).detach()
+            assert torch.equal(fast, slow), (sp, k, s, pad)
+            assert fast.data_ptr() != x.data_ptr()
+            checked += 1
+    assert checked > 60
