@@ -106,7 +106,7 @@ ConvolutionTranspose <- function(filter_shape, num_filters = NULL,
   args$sharing <- as_pad(sharing, "sharing", lengths = c(1, rank))
   args$max_temp_mem_size_in_samples <- as_integer(max_temp_mem_size_in_samples, minimum = 0)
   args$reduction_rank <- as_reduction_rank(reduction_rank)
-  do.call(cntk_call, c("layers.ConvolutionTranspose", args))
+  do.call(cntk_call, c("layers.ConvolutionTranspose", given_options(args)))
 }
 
 #' @rdname ConvolutionTranspose
@@ -120,7 +120,7 @@ ConvolutionTranspose1D <- function(filter_shape, num_filters = NULL,
     1L, filter_shape, num_filters, activation, init, pad, strides, bias,
     init_bias, output_shape, name
   )
-  do.call(cntk_call, c("layers.ConvolutionTranspose1D", args))
+  do.call(cntk_call, c("layers.ConvolutionTranspose1D", given_options(args)))
 }
 
 #' @rdname ConvolutionTranspose
@@ -134,7 +134,7 @@ ConvolutionTranspose2D <- function(filter_shape, num_filters = NULL,
     2L, filter_shape, num_filters, activation, init, pad, strides, bias,
     init_bias, output_shape, name
   )
-  do.call(cntk_call, c("layers.ConvolutionTranspose2D", args))
+  do.call(cntk_call, c("layers.ConvolutionTranspose2D", given_options(args)))
 }
 
 #' @rdname ConvolutionTranspose
@@ -148,7 +148,7 @@ ConvolutionTranspose3D <- function(filter_shape, num_filters = NULL,
     3L, filter_shape, num_filters, activation, init, pad, strides, bias,
     init_bias, output_shape, name
   )
-  do.call(cntk_call, c("layers.ConvolutionTranspose3D", args))
+  do.call(cntk_call, c("layers.ConvolutionTranspose3D", given_options(args)))
 }
 
 # The validation shared by the four factories (torch's _ConvTransposeNd):
@@ -281,7 +281,7 @@ Convolution <- function(filter_shape, num_filters = NULL, sequential = FALSE,
   args$transpose_weight <- as_flag(transpose_weight)
   args$max_temp_mem_size_in_samples <- as_integer(max_temp_mem_size_in_samples, minimum = 0)
   args$op_name <- as_name(op_name)
-  do.call(cntk_call, c("layers.Convolution", args))
+  do.call(cntk_call, c("layers.Convolution", given_options(args)))
 }
 
 #' @rdname Convolution
@@ -293,7 +293,7 @@ Convolution1D <- function(filter_shape, num_filters = NULL,
                           reduction_rank = 1, name = "") {
   args <- conv_args(1L, filter_shape, num_filters, activation, init, pad,
                     strides, bias, init_bias, reduction_rank, name)
-  do.call(cntk_call, c("layers.Convolution1D", args))
+  do.call(cntk_call, c("layers.Convolution1D", given_options(args)))
 }
 
 #' @rdname Convolution
@@ -305,7 +305,7 @@ Convolution2D <- function(filter_shape, num_filters = NULL,
                           reduction_rank = 1, name = "") {
   args <- conv_args(2L, filter_shape, num_filters, activation, init, pad,
                     strides, bias, init_bias, reduction_rank, name)
-  do.call(cntk_call, c("layers.Convolution2D", args))
+  do.call(cntk_call, c("layers.Convolution2D", given_options(args)))
 }
 
 #' @rdname Convolution
@@ -317,7 +317,7 @@ Convolution3D <- function(filter_shape, num_filters = NULL,
                           reduction_rank = 1, name = "") {
   args <- conv_args(3L, filter_shape, num_filters, activation, init, pad,
                     strides, bias, init_bias, reduction_rank, name)
-  do.call(cntk_call, c("layers.Convolution3D", args))
+  do.call(cntk_call, c("layers.Convolution3D", given_options(args)))
 }
 
 # The validation shared by the four Convolution factories: `rank` is the

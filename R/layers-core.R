@@ -49,7 +49,7 @@ Dense <- function(shape, activation = activation_identity,
     init_bias = as_number(init_bias),
     name = as_name(name)
   )
-  do.call(cntk_call, c("layers.Dense", args))
+  do.call(cntk_call, c("layers.Dense", given_options(args)))
 }
 
 #' Embedding layer
@@ -87,5 +87,5 @@ Embedding <- function(shape = NULL, init = init_glorot_uniform(),
   if (!missing(init) && !is.null(weights)) {
     value_error("`init` and `weights` cannot both be given to Embedding().")
   }
-  do.call(cntk_call, c("layers.Embedding", args))
+  do.call(cntk_call, c("layers.Embedding", given_options(args)))
 }

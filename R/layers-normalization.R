@@ -53,7 +53,7 @@ BatchNormalization <- function(map_rank = NULL, init_scale = 1,
     use_cntk_engine = as_flag(use_cntk_engine),
     name = as_name(name)
   )
-  do.call(cntk_call, c("layers.BatchNormalization", args))
+  do.call(cntk_call, c("layers.BatchNormalization", given_options(args)))
 }
 
 #' Layer normalization layer
@@ -84,7 +84,7 @@ LayerNormalization <- function(initial_scale = 1, initial_bias = 0,
     epsilon = as_number(epsilon),
     name = as_name(name)
   )
-  do.call(cntk_call, c("layers.LayerNormalization", args))
+  do.call(cntk_call, c("layers.LayerNormalization", given_options(args)))
 }
 
 #' Dropout layer
@@ -134,7 +134,8 @@ Dropout <- function(dropout_rate = NULL, keep_prob = NULL, seed = NULL,
 #' func_eval(Activation(op_relu)(x), matrix(c(-1, 0, 2), 1, 3))
 #' @export
 Activation <- function(activation = activation_identity, name = "") {
-  cntk_call("layers.Activation", activation = as_activation(activation), name = as_name(name))
+  args <- list(activation = as_activation(activation), name = as_name(name))
+  do.call(cntk_call, c("layers.Activation", given_options(args)))
 }
 
 #' Label layer

@@ -49,14 +49,14 @@ NULL
 #' @export
 MaxPooling <- function(filter_shape, strides = 1, pad = FALSE, name = "") {
   args <- pooling_args(filter_shape, strides, pad, name)
-  do.call(cntk_call, c("layers.MaxPooling", args))
+  do.call(cntk_call, c("layers.MaxPooling", given_options(args)))
 }
 
 #' @rdname MaxPooling
 #' @export
 AveragePooling <- function(filter_shape, strides = 1, pad = FALSE, name = "") {
   args <- pooling_args(filter_shape, strides, pad, name)
-  do.call(cntk_call, c("layers.AveragePooling", args))
+  do.call(cntk_call, c("layers.AveragePooling", given_options(args)))
 }
 
 #' @rdname MaxPooling
