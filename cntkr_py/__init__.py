@@ -12,6 +12,7 @@ from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, 
                           truncated_normal, uniform, xavier)
 from .ops.pooling import AVG_POOLING, MAX_POOLING, MAX_UNPOOLING, pooling, unpooling
 from .ops.convolution import convolution, convolution_transpose, crop_manual
+from .ops.crop import crop_automatic, crop_automatic_with_ancestors
 from .ops import (element_times, elu, identity, leaky_relu, minus, negate, plus, relu, sigmoid,
                   softmax, softplus, tanh)
 from .ops.linear import times, times_transpose
@@ -33,7 +34,7 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",
-           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "unpooling", "MAX_UNPOOLING", "convolution", "convolution_transpose", "crop_manual", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
+           "leaky_relu", "pooling", "MAX_POOLING", "AVG_POOLING", "unpooling", "MAX_UNPOOLING", "convolution", "convolution_transpose", "crop_manual", "crop_automatic", "crop_automatic_with_ancestors", "minus", "negate", "plus", "relu", "sigmoid", "softmax", "softplus", "tanh",
            "hardmax", "log_softmax", "param_relu", "selu", "abs", "clip", "element_divide", "element_max",
            "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
            "log", "not_equal", "pow", "reciprocal", "sqrt", "square", "log_add_exp", "sin", "cos", "floor", "ceil",

@@ -68,6 +68,25 @@ def build_composite(family, case):
 BUILDERS["composites"] = build_composite
 
 
+def build_crop_graph(family, case):
+    """ops/crop: the case's graph (tools/goldens/ops_crop.py: leaves, then ops applied in order);
+    inputs fed by name, parameters reached as attributes of the owner."""
+    from goldens import ops_crop
+    dtype = np.dtype(case["dtype"])
+    leaves, inputs, owner = {}, {}, types.SimpleNamespace()
+    for o in case["operands"]:
+        if o["kind"] == "input":
+            leaves[o["name"]] = inputs[o["name"]] = C.input_variable(
+                tuple(o["shape"]), dtype=dtype, needs_gradient=True, name=o["name"])
+        else:
+            leaves[o["name"]] = C.parameter(tuple(o["shape"]), dtype=dtype, name=o["name"])
+            setattr(owner, o["name"], leaves[o["name"]])
+    return ops_crop.build(C, {"nodes": case["graph"]}, leaves), inputs, owner
+
+
+BUILDERS["ops/crop"] = build_crop_graph
+
+
 def builder(family):
     build = BUILDERS.get(family) or BUILDERS.get(family.split("/")[0])
     assert build is not None, f"no builder for golden family {family} in tests/test_goldens.py"

@@ -26,7 +26,11 @@ additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)",
                op_pad = "cntkr (CNTK 2.7's pad; CNTK-R lacked it)",
                op_flatten = "cntkr (CNTK 2.7's flatten; CNTK-R lacked it)",
                op_selu = "cntkr (CNTK 2.7's selu; CNTK-R lacked it)",
-               op_log_softmax = "cntkr (CNTK 2.7's log_softmax; CNTK-R lacked it)")
+               op_log_softmax = "cntkr (CNTK 2.7's log_softmax; CNTK-R lacked it)",
+               op_crop_manual = "cntkr (CNTK 2.7's crop_manual; CNTK-R lacked it)",
+               op_crop_automatic = "cntkr (CNTK 2.7's crop_automatic; CNTK-R lacked it)",
+               op_crop_automatic_with_ancestors =
+                 "cntkr (CNTK 2.7's crop_automatic_with_ancestors; CNTK-R lacked it)")
 
 # CNTK-R defaults that could never be evaluated, recorded as cntkr's instead:
 # function -> list(argument = cntkr's default). op_reshape(name = name) refers to itself.

@@ -17,9 +17,10 @@ from .shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatt
                     reshape, slice, splice, squeeze, swapaxes, transpose, gather)
 from .pooling import AVG_POOLING, MAX_POOLING, MAX_UNPOOLING, pooling, unpooling
 from .convolution import convolution, convolution_transpose, crop_manual
+from .crop import crop_automatic, crop_automatic_with_ancestors
 
 __all__ = ["Function", "identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu",
-           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "unpooling", "MAX_UNPOOLING", "convolution", "convolution_transpose", "crop_manual", "plus", "minus", "element_times", "negate",
+           "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "unpooling", "MAX_UNPOOLING", "convolution", "convolution_transpose", "crop_manual", "crop_automatic", "crop_automatic_with_ancestors", "plus", "minus", "element_times", "negate",
            "log_softmax", "hardmax", "selu", "param_relu", "element_divide", "abs", "exp", "log", "sqrt",
            "square", "pow", "reciprocal", "clip", "element_max", "element_min", "element_select", "equal",
            "not_equal", "less", "less_equal", "greater", "greater_equal", "log_add_exp", "sin", "cos",

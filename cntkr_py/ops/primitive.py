@@ -20,6 +20,8 @@ inputs (``f(new_x)``, ``clone``), so a node's shape always matches what it compu
   ``keep_for_backward``), where it differs from inference (BatchNormalization, Dropout); with
   ``state`` (indices of inputs it updates, such as running statistics) it returns
   ``(output, new values of those inputs)`` and the executor stores them.
+* ``nodes=True``: the shape rule gets the input nodes (Variables/Functions) instead of their
+  shapes, for rules that read the graph above the inputs (crop_automatic's offsets).
 * ``attributes``: the names of the params that ``Function.attributes`` shows (CNTK's keys), or a
   function ``(params, input_shapes) -> dict`` where CNTK's keys differ from the params.
 
@@ -58,8 +60,9 @@ class Op:
     """A primitive operation (see the module docstring)."""
 
     def __init__(self, name, *, shape, forward, attributes=(), batched=None, broadcast=False,
-                 dtype=None, training=None, state=()):
+                 dtype=None, training=None, state=(), nodes=False):
         self.name = name
+        self.nodes = nodes
         self.shape_rule = shape
         self.forward = forward
         self.training = training
@@ -78,7 +81,7 @@ class Op:
 
     def infer(self, inputs, params) -> Inferred:
         """The output's static shape (and the forward's precomputed values) for `inputs`."""
-        out = self.shape_rule(*[i.shape for i in inputs], **params)
+        out = self.shape_rule(*(inputs if self.nodes else [i.shape for i in inputs]), **params)
         return out if isinstance(out, Inferred) else Inferred(out)
 
     def output_dtype(self, inputs):

@@ -164,6 +164,28 @@ golden_op_calls <- local({
   )
 })
 
+# ops/crop: the case's graph (tools/goldens/ops_crop.py): its leaves (inputs by name, parameters),
+# then op_<op>(inputs..., kwargs...) node by node; the last node is the output.
+golden_builders[["ops/crop"]] <- function(family, case, r_activation) {
+  env <- list()
+  inputs <- list()
+  params <- list()
+  for (o in case$operands) {
+    shape <- unlist(o$shape)
+    env[[o$name]] <- if (o$kind == "input") {
+      inputs[[o$name]] <- op_input_variable(shape, dtype = case$dtype, needs_gradient = TRUE, name = o$name)
+    } else {
+      params[[o$name]] <- op_parameter(shape, dtype = case$dtype, name = o$name)
+    }
+  }
+  for (n in case$graph) {
+    fn <- getExportedValue("cntkr", paste0("op_", n$op))
+    kwargs <- lapply(n$kwargs, function(v) if (is.list(v)) unlist(v) else v)
+    env[[n$name]] <- do.call(fn, c(unname(env[unlist(n$inputs)]), kwargs))
+  }
+  list(f = env[[length(env)]], x = inputs, params = params)
+}
+
 # composites: the case's model (tools/goldens/composites.py) as Sequential() applied to x; the
 # named layers' parameters as "<layer>_<param>" in an environment (owner$d1_W$value <- W).
 golden_builders$composites <- function(family, case, r_activation) {
