@@ -130,3 +130,73 @@ layer_function_names <- c(
   "ConvolutionTranspose2D", "ConvolutionTranspose3D", "MaxPooling",
   "AveragePooling", "BatchNormalization", "LayerNormalization", "Activation"
 )
+
+#' Overridable defaults and global options
+#'
+#' The rest of CNTK 2.7's `default_options` module, as CNTK-R exported it:
+#' `default_override_or(value)` marks a default that [default_options()] may
+#' override; `get_default_override(function_or_class, ...)` resolves one such
+#' argument (`NULL`: the innermost override of any scope);
+#' `is_default_override(value)` tells whether `value` is such a default.
+#' `set_global_option(key, value)` and `get_global_option(key, default_value)`
+#' keep session-wide options (the value last set, else `default_value`).
+#'
+#' @param value A default value (for `default_override_or()`), a value to
+#'   test, or the value of a global option.
+#' @param function_or_class A layer function (such as `Dense`) or `NULL`.
+#' @param ... One named argument: its name is the option, its value the
+#'   caller's value or a `default_override_or()` default.
+#' @param key The global option's name (a string).
+#' @param default_value What `get_global_option()` returns when `key` was
+#'   never set.
+#' @return `default_override_or()`: the marked default (a Python object).
+#'   `get_default_override()`: the value to use. `is_default_override()`:
+#'   `TRUE` or `FALSE`. `get_global_option()`: the option's value.
+#'   `set_global_option()`: `NULL`, invisibly.
+#' @section Shape:
+#' No shapes: these hold options.
+#' @examplesIf is_cntkr_available()
+#' d <- default_override_or(TRUE)
+#' is_default_override(d)
+#' with(default_options(pad = FALSE), get_default_override(NULL, pad = d))
+#' set_global_option("my_option", 3)
+#' get_global_option("my_option", 0)
+#' @name default_override_or
+NULL
+
+#' @rdname default_override_or
+#' @export
+default_override_or <- function(value) {
+  cntk_call("default_override_or", value)
+}
+
+#' @rdname default_override_or
+#' @export
+get_default_override <- function(function_or_class, ...) {
+  args <- list(...)
+  if (length(args) != 1 || is.null(names(args)) || !nzchar(names(args))) {
+    value_error("get_default_override() takes one named argument (such as `pad = value`), not ",
+                length(args), ".")
+  }
+  target <- if (is.null(function_or_class)) NULL else as_layer_functions(function_or_class)[[1]]
+  do.call(cntk_call, c(list("get_default_override", target), args))
+}
+
+#' @rdname default_override_or
+#' @export
+is_default_override <- function(value) {
+  cntk_call("is_default_override", value)
+}
+
+#' @rdname default_override_or
+#' @export
+get_global_option <- function(key, default_value) {
+  cntk_call("get_global_option", as_name(key), default_value)
+}
+
+#' @rdname default_override_or
+#' @export
+set_global_option <- function(key, value) {
+  cntk_call("set_global_option", as_name(key), value)
+  invisible(NULL)
+}

@@ -4,7 +4,8 @@
 ``Function.eval/grad``, ``Parameter.value``, initializers, activations and devices.
 """
 from . import cntk_py, device, initializer, layers, ops
-from .default_options import default_options, default_options_for
+from .default_options import (default_options, default_options_for, default_override_or, get_default_override,
+                              get_global_option, is_default_override, set_global_option)
 from .ops.functions import CloneMethod, Function
 from .ops.graph import alias, combine, placeholder, stop_gradient
 from .ops.normalization import batch_normalization, dropout
@@ -31,6 +32,8 @@ from .variables import (Axis, Constant, Parameter, Variable, constant, input_var
 __version__ = "0.1.0"
 
 __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options", "default_options_for",
+           "default_override_or", "get_default_override", "is_default_override", "get_global_option",
+           "set_global_option",
            "Function", "Axis", "Constant", "Parameter", "Variable", "constant", "input_variable",
            "parameter", "glorot_normal", "glorot_uniform", "he_normal", "he_uniform", "normal",
            "truncated_normal", "uniform", "xavier", "element_times", "elu", "identity",

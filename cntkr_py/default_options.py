@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import contextlib
 
-__all__ = ["default_options", "default_options_for", "default_override_or", "get_default_override"]
+__all__ = ["default_options", "default_options_for", "default_override_or", "get_default_override",
+           "is_default_override", "get_global_option", "set_global_option"]
 
 _scopes: list = []  # innermost last: (set of layer functions or None, {name: value})
+_global_options: dict = {}  # set_global_option / get_global_option, as CNTK 2.7's
 
 
 class default_override_or:
@@ -45,13 +47,31 @@ def default_options_for(functions, **kwargs):
     return _scope(set(functions), kwargs)
 
 
+def is_default_override(value) -> bool:
+    """True for a ``default_override_or(...)`` default (one that ``default_options`` may override)."""
+    return isinstance(value, default_override_or)
+
+
+def get_global_option(key, default_value):
+    """The value last given to ``set_global_option(key, ...)``, else `default_value` (as CNTK 2.7)."""
+    return _global_options.get(key, default_value)
+
+
+def set_global_option(key, value):
+    """Sets a global option (CNTK 2.7 keeps them in one dict, overwriting)."""
+    _global_options[key] = value
+
+
 def get_default_override(function, **kwargs):
-    """The value to use for one keyword argument: the user's, an override, or the default."""
+    """The value to use for one keyword argument: the user's, an override, or the default.
+    `function` None takes the innermost override of any scope (as CNTK 2.7)."""
+    if len(kwargs) != 1:
+        raise TypeError(f"get_default_override() takes 1 keyword argument but {len(kwargs)} were given")
     (key, value), = kwargs.items()
     if not isinstance(value, default_override_or):
         return value
     for functions, options in reversed(_scopes):
-        if (functions is None or function in functions) and key in options:
+        if (functions is None or function is None or function in functions) and key in options:
             return options[key]
     return value.value
 

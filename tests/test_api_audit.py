@@ -19,3 +19,21 @@ def test_axis_from_its_cntk_module():
     assert Axis is C.Axis
     assert repr(Axis.all_static_axes()) == "Axis('AllStaticAxes')"
     assert repr(Axis.default_batch_axis()) == "Axis('defaultBatchAxis')"
+
+
+def test_default_options_module_helpers_as_cntk():
+    # measured in CNTK 2.7: is_default_override, get/set_global_option, get_default_override(None, ...)
+    d = C.default_override_or(5)
+    assert C.is_default_override(d) and not C.is_default_override(5)
+    assert C.get_global_option("audit_option", 7) == 7
+    C.set_global_option("audit_option", 8)
+    assert C.get_global_option("audit_option", 7) == 8
+
+    def g(a=C.default_override_or(5)):
+        return C.get_default_override(g, a=a)
+    assert g() == 5 and g(2) == 2
+    with C.default_options_for(g, a=9):
+        assert g() == 9
+        assert C.get_default_override(None, a=d) == 9
+    with pytest.raises(TypeError, match="1 keyword argument"):
+        C.get_default_override(g, a=1, b=2)
