@@ -37,3 +37,9 @@ def test_default_options_module_helpers_as_cntk():
         assert C.get_default_override(None, a=d) == 9
     with pytest.raises(TypeError, match="1 keyword argument"):
         C.get_default_override(g, a=1, b=2)
+
+
+def test_layers_module_has_cntks_default_option_helpers():
+    # CNTK 2.7's cntk.layers has default_override_or, get_default_override, is_default_override
+    for name in ("default_override_or", "get_default_override", "is_default_override"):
+        assert getattr(C.layers, name) is getattr(C, name)

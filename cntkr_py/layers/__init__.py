@@ -1,5 +1,6 @@
 """Layers, as in ``cntk.layers``. Every layer stands on ``base.Layer``."""
-from ..default_options import default_options, default_options_for
+from ..default_options import (default_options, default_options_for, default_override_or, get_default_override,
+                               is_default_override)
 from ..ops import identity
 from .base import Layer
 from .blocks import Activation, Dropout, Label
@@ -18,3 +19,4 @@ __all__ = ["Convolution", "Convolution1D", "Convolution2D", "Convolution3D", "Ma
 __all__ += ["Activation", "Dropout", "Label", "BatchNormalization", "LayerNormalization", "For",
             "Sequential"]
 __all__ += ["Dense", "Embedding"]
+__all__ += ["default_override_or", "get_default_override", "is_default_override"]
