@@ -111,6 +111,8 @@ class Variable:
 
     is_parameter = False
     is_constant = False
+    # uid's spelling as CNTK 2.7's: Input3, Parameter5, Constant7, Placeholder9, CompositeFunction11
+    _uid_prefix = None  # None: the class's name
 
     def __init__(self, shape, dtype=np.float32, needs_gradient=False, name="", dynamic_axes=None):
         self._shape = as_shape(shape, "shape", allow_inferred=True)
@@ -118,7 +120,8 @@ class Variable:
         self.needs_gradient = bool(needs_gradient)
         self.name = "" if name is None else str(name)
         self.dynamic_axes = tuple(dynamic_axes or ())
-        self.uid = f"{type(self).__name__}{next(_uids)}"
+        prefix = self._uid_prefix or ("Input" if type(self) is Variable else type(self).__name__)
+        self.uid = f"{prefix}{next(_uids)}"
 
     @property
     def shape(self) -> tuple:

@@ -43,3 +43,13 @@ def test_layers_module_has_cntks_default_option_helpers():
     # CNTK 2.7's cntk.layers has default_override_or, get_default_override, is_default_override
     for name in ("default_override_or", "get_default_override", "is_default_override"):
         assert getattr(C.layers, name) is getattr(C, name)
+
+
+def test_uids_spelled_as_cntks():
+    # CNTK 2.7: Input3, Parameter5, Constant7, Placeholder9, CompositeFunction11 (an op's Function)
+    x, p, c, ph = C.input_variable(3), C.parameter(3), C.constant(1.0), C.placeholder()
+    f = C.relu(x) + p
+    for v, prefix in ((x, "Input"), (p, "Parameter"), (c, "Constant"), (ph, "Placeholder"),
+                      (f, "CompositeFunction")):
+        assert v.uid.startswith(prefix) and v.uid[len(prefix):].isdigit(), v.uid
+    assert len({x.uid, p.uid, c.uid, ph.uid, f.uid}) == 5

@@ -21,6 +21,8 @@ __all__ = ["Function", "CloneMethod", "as_node"]
 class Function(Variable):
     """A graph node with a single output (see the module docstring)."""
 
+    _uid_prefix = "CompositeFunction"  # CNTK 2.7's uid of the Function an op returns
+
     def __init__(self, op, inputs, params=None, name="", members=None):
         inputs = [as_node(i) for i in inputs]
         params = dict(params or {})
