@@ -26,18 +26,18 @@ DefaultParamInitFilterRank).
 
 Per kind (``scale`` multiplies every range/stdev):
 
-============== ============ ==========================================
-kind           distribution  range (uniform) or stdev (normal)
-============== ============ ==========================================
-uniform        uniform       scale                 (ranks unused)
-normal         normal        scale                 (fans unused)
-xavier         **uniform**   scale*sqrt(3/fan_in)  (CNTK docs wrongly say Gaussian)
-glorot_uniform uniform       scale*sqrt(6/(fan_in+fan_out))
-glorot_normal  normal        scale*sqrt(2/(fan_in+fan_out))
-he_uniform     uniform       scale*sqrt(6/fan_in)
-he_normal      normal        scale*sqrt(2/fan_in)
+================ ================ =============================================================
+kind             distribution     range (uniform) or stdev (normal)
+================ ================ =============================================================
+uniform          uniform          scale (ranks unused)
+normal           normal           scale (fans unused)
+xavier           **uniform**      scale*sqrt(3/fan_in) (CNTK docs wrongly say Gaussian)
+glorot_uniform   uniform          scale*sqrt(6/(fan_in+fan_out))
+glorot_normal    normal           scale*sqrt(2/(fan_in+fan_out))
+he_uniform       uniform          scale*sqrt(6/fan_in)
+he_normal        normal           scale*sqrt(2/fan_in)
 truncated_normal normal(0, stdev) truncated to [-2 stdev, 2 stdev] (rejection sampling)
-============== ============ ==========================================
+================ ================ =============================================================
 """
 
 from __future__ import annotations
@@ -364,6 +364,7 @@ def as_initializer(init) -> Initializer:
     * Python / NumPy real scalar -> constant fill (CNTK's ``constant_initializer``);
     * NumPy array or torch tensor (any rank, 0-d included) -> used as the value; its
       shape is checked against the parameter's in :meth:`Initializer.draw`.
+
     (CNTK 2.7's layers accept scalars but fail on arrays with a TypeError from
     ``random_initializer_with_rank``.)
     """
