@@ -64,6 +64,17 @@ _UID = re.compile(r"(Placeholder|Parameter|Input|Convolution|ConvolutionTranspos
                   r"Times|Combine|Composite|Output|__noSequenceAxis|Function)(\d+)")
 
 
+def fmt(v):
+    """A configuration value as it appears in case ids: T/F, dash-joined lists, "none"."""
+    if isinstance(v, bool):
+        return "T" if v else "F"
+    if isinstance(v, (list, tuple)):
+        return "-".join(fmt(a) for a in v) if len(v) else "none"
+    if v is None:
+        return "none"
+    return str(v)
+
+
 def first_line(e):
     """The first line of an exception's message, CNTK's object numbers written as "#"."""
     lines = [ln.strip() for ln in str(e).splitlines() if ln.strip()]
@@ -76,6 +87,68 @@ def arr(a):
     a = np.asarray(a)
     assert np.all(np.isfinite(a)), "non-finite value"
     return {"shape": list(a.shape), "dtype": str(a.dtype), "data": [float(v) for v in a.ravel()]}
+
+
+def _randn(rs, name, shape, dtype):
+    return rs.randn(*shape).astype(dtype)
+
+
+def _randn_x(rs, spec, dtype):
+    return rs.randn(spec["batch"], *spec["input_shape"]).astype(dtype)
+
+
+def layer_recipe(layer_name, params, to_kwargs, draw_param=_randn, draw_x=_randn_x, after=None):
+    """The recipe of a layer family: `C.layers.<layer_name>(**to_kwargs(C, spec["layer"]))` applied
+    to one input (float64 through `default_options(dtype=...)`), its parameters `params` (those the
+    layer has) set from `draw_param(rs, name, shape, dtype)` and the input from `draw_x(rs, spec,
+    dtype)`, in that order, from the case's numpy seed; records x, the parameters, y and the
+    gradients of sum(y) w.r.t. x and every parameter (None for a parameter the layer lacks).
+    `after(C, layer, f, x, rs, spec, dtype, case, stage)` adds family-specific fields."""
+    def recipe(C, spec, stage):
+        dtype = np.float64 if spec["dtype"] == "float64" else np.float32
+        rs = np.random.RandomState(spec["seed"])
+        stage("construct")
+        kw = to_kwargs(C, spec["layer"])
+        x = C.input_variable(tuple(spec["input_shape"]), needs_gradient=True, dtype=dtype)
+        factory = getattr(C.layers, layer_name)
+        if dtype == np.float64:
+            with C.layers.default_options(dtype=np.float64):
+                layer = factory(**kw)
+        else:
+            layer = factory(**kw)
+        stage("call")
+        f = layer(x)
+        stage("set_params")
+        values, pvars = {}, []
+        for name in params:
+            try:
+                var = getattr(layer, name)
+            except AttributeError:
+                var = None
+            if var is not None:
+                values[name] = draw_param(rs, name, var.shape, dtype)
+                var.value = values[name]
+                pvars.append((name, var))
+        xv = draw_x(rs, spec, dtype)
+        stage("eval")
+        y = f.eval({x: xv})
+        stage("grad")
+        wrt = [v for _, v in pvars] + [x]
+        g = f.grad({x: xv}, wrt=wrt)
+        if not isinstance(g, dict):
+            g = {wrt[0]: g}
+        gd = dict((v.uid, a) for v, a in g.items())
+        stage("record")
+        case = dict(id=spec["id"], group=spec["group"], layer=spec["layer"], input_shape=spec["input_shape"],
+                    dtype=spec["dtype"], x=arr(xv), y=arr(y), grad_x=arr(gd[x.uid]))
+        found = dict(pvars)
+        for name in params:
+            case[name] = arr(values[name]) if name in found else None
+            case["grad_" + name] = arr(gd[found[name].uid]) if name in found else None
+        if after is not None:
+            after(C, layer, f, x, rs, spec, dtype, case, stage)
+        return case
+    return recipe
 
 
 class Stage(object):

@@ -51,6 +51,26 @@ def operand(name, kind, shape=None, values=None, value=None):
     return o
 
 
+def inp(name, shape, values=None):
+    """An input operand (with the batch axis)."""
+    return operand(name, "input", shape, values)
+
+
+def par(name, shape, values=None):
+    """A parameter operand."""
+    return operand(name, "parameter", shape, values)
+
+
+def const(name, shape, values=None):
+    """A constant operand."""
+    return operand(name, "constant", shape, values)
+
+
+def num(name, value):
+    """A plain number operand."""
+    return operand(name, "number", value=value)
+
+
 def draw(rs, values, shape, dtype):
     if values is None or values == "randn":
         a = rs.randn(*shape)

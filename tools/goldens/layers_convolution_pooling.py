@@ -12,7 +12,7 @@ windows), reduction_rank=0, num_filters=None, bias=False, activations, float64, 
 import numpy as np
 
 from . import register
-from ._base import CaseFamily, Cases, arr
+from ._base import CaseFamily, Cases, fmt, layer_recipe
 
 # (n, k, s, pad) of the 1D geometry cases: padded ones where the remainder (n - 1) % s moves the
 # centred windows (n=8, k=3, s=3; n=8, k=5, s=4), even windows, windows of 1, unpadded ones
@@ -21,16 +21,6 @@ GEOMETRY_1D = [(7, 2, 2, True), (7, 3, 3, True), (8, 3, 2, True), (8, 3, 3, True
                (7, 3, 2, False), (8, 2, 3, False), (5, 4, 1, False), (6, 1, 2, False)]
 
 ACTIVATIONS = ["relu", "sigmoid", "softmax", "elu"]
-
-
-def fmt(v):
-    if isinstance(v, bool):
-        return "T" if v else "F"
-    if isinstance(v, (list, tuple)):
-        return "-".join(fmt(a) for a in v) if len(v) else "none"
-    if v is None:
-        return "none"
-    return str(v)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -185,60 +175,12 @@ def to_cntk_kwargs(C, layer):
     return kw
 
 
-def make_recipe(layer_name):
-    def recipe(C, spec, stage):
-        dtype = np.float64 if spec["dtype"] == "float64" else np.float32
-        rs = np.random.RandomState(spec["seed"])
-        stage("construct")
-        kw = to_cntk_kwargs(C, spec["layer"])
-        x = C.input_variable(tuple(spec["input_shape"]), needs_gradient=True, dtype=dtype)
-        factory = getattr(C.layers, layer_name)
-        if dtype == np.float64:
-            with C.layers.default_options(dtype=np.float64):
-                layer = factory(**kw)
-        else:
-            layer = factory(**kw)
-        stage("call")
-        f = layer(x)
-        stage("set_params")
-        params = []
-        values = {}
-        for key in ("W", "b"):
-            try:
-                p = getattr(layer, key)
-            except AttributeError:
-                p = None
-            if p is not None:
-                values[key] = rs.randn(*p.shape).astype(dtype)
-                p.value = values[key]
-                params.append((key, p))
-        shape = (spec["batch"],) + tuple(spec["input_shape"])
-        if spec.get("ties"):
-            xv = rs.randint(0, 3, size=shape).astype(dtype)
-        else:
-            xv = rs.randn(*shape).astype(dtype)
-        stage("eval")
-        y = f.eval({x: xv})
-        stage("grad")
-        g = f.grad({x: xv}, wrt=[p for _, p in params] + [x])
-        if not params:
-            g = {x: g} if not isinstance(g, dict) else g
-        gd = dict((v.uid, a) for v, a in g.items())
-        stage("record")
-        case = dict(id=spec["id"], group=spec["group"], layer=spec["layer"], input_shape=spec["input_shape"],
-                    dtype=spec["dtype"], x=arr(xv))
-        for key, p in params:
-            case[key] = arr(values[key])
-        if layer_name.startswith("Convolution"):
-            for key in ("W", "b"):
-                case.setdefault(key, None)
-                case.setdefault("grad_" + key, None)
-        case["y"] = arr(y)
-        case["grad_x"] = arr(gd[x.uid])
-        for key, p in params:
-            case["grad_" + key] = arr(gd[p.uid])
-        return case
-    return recipe
+def draw_x(rs, spec, dtype):
+    """A random input; small integers (many ties) for the cases that test max pooling's ties."""
+    shape = (spec["batch"],) + tuple(spec["input_shape"])
+    if spec.get("ties"):
+        return rs.randint(0, 3, size=shape).astype(dtype)
+    return rs.randn(*shape).astype(dtype)
 
 
 def backend_failure(e):
@@ -259,5 +201,5 @@ for _name, _specs, _keys in (
         ("AveragePooling", pooling_cases(False), POOL_KEYS),
         ("GlobalMaxPooling", global_cases, POOL_KEYS),
         ("GlobalAveragePooling", global_cases, POOL_KEYS)):
-    register(CaseFamily("layers/" + _name, _specs, make_recipe(_name), case_keys=_keys,
-                          config_keys=["layer", "input_shape"], backend_failure=backend_failure))
+    register(CaseFamily("layers/" + _name, _specs, layer_recipe(_name, ["W", "b"], to_cntk_kwargs, draw_x=draw_x),
+                        case_keys=_keys, config_keys=["layer", "input_shape"], backend_failure=backend_failure))

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 from . import register
-from ._base import CaseFamily, Cases, arr
+from ._base import CaseFamily, Cases, fmt, layer_recipe
 
 ACTIVATIONS = ["identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu", "softplus"]
 
@@ -34,16 +34,6 @@ def per_axis(v, rank):
 
 # ----------------------------------------------------------------------------------------------
 # case list
-def fmt(v):
-    if isinstance(v, bool):
-        return "T" if v else "F"
-    if isinstance(v, (list, tuple)):
-        return "-".join(fmt(a) for a in v) if len(v) else "none"
-    if v is None:
-        return "none"
-    return str(v)
-
-
 def add_spatial(cs, rank, fs, s, pad, n, outs):
     """One 2D/3D grid case (2 filters, in_depth 2, spatial size n) per output_shape in outs (None:
     no output_shape)."""
@@ -327,46 +317,12 @@ def to_cntk_kwargs(C, layer):
 
 
 
-def recipe(C, spec, stage):
-    """One case in CNTK: the layer on random W, b, x (seeded by the case); y and the gradients."""
-    dtype = np.float64 if spec["dtype"] == "float64" else np.float32
-    rs = np.random.RandomState(spec["seed"])
-    stage("construct")
-    kw = to_cntk_kwargs(C, spec["layer"])
-    x = C.input_variable(tuple(spec["input_shape"]), needs_gradient=True, dtype=dtype)
-    if dtype == np.float64:
-        with C.layers.default_options(dtype=np.float64):
-            layer = C.layers.ConvolutionTranspose(**kw)
-    else:
-        layer = C.layers.ConvolutionTranspose(**kw)
-    stage("call")
-    f = layer(x)
-    stage("set_params")
-    W = rs.randn(*layer.W.shape).astype(dtype)
-    layer.W.value = W
-    try:
-        bvar = layer.b
-    except AttributeError:
-        bvar = None
-    b = None
-    if bvar is not None:
-        b = rs.randn(*bvar.shape).astype(dtype)
-        bvar.value = b
-    xv = rs.randn(spec["batch"], *spec["input_shape"]).astype(dtype)
-    stage("eval")
-    y = f.eval({x: xv})
-    stage("grad")
-    wrt = [layer.W] + ([bvar] if bvar is not None else []) + [x]
-    g = f.grad({x: xv}, wrt=wrt)
-    gd = {v.uid: a for v, a in g.items()}
-    stage("record")
-    case = dict(id=spec["id"], group=spec["group"], layer=spec["layer"], input_shape=spec["input_shape"],
-                dtype=spec["dtype"], x=arr(xv), W=arr(W), b=arr(b) if b is not None else None, y=arr(y),
-                grad_x=arr(gd[x.uid]), grad_W=arr(gd[layer.W.uid]),
-                grad_b=arr(gd[bvar.uid]) if bvar is not None else None)
+def same_dtype(C, layer, f, x, rs, spec, dtype, case, stage):
     for key in ("y", "grad_x", "grad_W", "grad_b"):
         assert case[key] is None or case[key]["dtype"] == spec["dtype"], (key, case[key]["dtype"])
-    return case
+
+
+recipe = layer_recipe("ConvolutionTranspose", ["W", "b"], to_cntk_kwargs, after=same_dtype)
 
 
 def specs():

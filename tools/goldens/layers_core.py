@@ -5,7 +5,7 @@ respect to x and every parameter (W, b / E)."""
 import numpy as np
 
 from . import register
-from ._base import CaseFamily, Cases, arr
+from ._base import CaseFamily, Cases, layer_recipe
 
 ACTIVATIONS = ["relu", "sigmoid", "tanh", "softmax"]
 
@@ -55,63 +55,15 @@ def to_cntk_kwargs(C, layer):
     return kw
 
 
-def make_recipe(layer_name, params):
-    def recipe(C, spec, stage):
-        dtype = np.float64 if spec["dtype"] == "float64" else np.float32
-        rs = np.random.RandomState(spec["seed"])
-        stage("construct")
-        kw = to_cntk_kwargs(C, spec["layer"])
-        x = C.input_variable(tuple(spec["input_shape"]), needs_gradient=True, dtype=dtype)
-        factory = getattr(C.layers, layer_name)
-        if dtype == np.float64:
-            with C.layers.default_options(dtype=np.float64):
-                layer = factory(**kw)
-        else:
-            layer = factory(**kw)
-        stage("call")
-        f = layer(x)
-        stage("set_params")
-        values, pvars = {}, []
-        for name in params:
-            try:
-                var = getattr(layer, name)
-            except AttributeError:
-                var = None
-            if var is None:
-                values[name] = None
-                continue
-            values[name] = rs.randn(*var.shape).astype(dtype)
-            var.value = values[name]
-            pvars.append((name, var))
-        xv = rs.randn(spec["batch"], *spec["input_shape"]).astype(dtype)
-        stage("eval")
-        y = f.eval({x: xv})
-        stage("grad")
-        g = f.grad({x: xv}, wrt=[v for _, v in pvars] + [x])
-        gd = dict((v.uid, a) for v, a in g.items())
-        stage("record")
-        case = dict(id=spec["id"], group=spec["group"], layer=spec["layer"], input_shape=spec["input_shape"],
-                    dtype=spec["dtype"], x=arr(xv))
-        for name in params:
-            case[name] = arr(values[name]) if values[name] is not None else None
-        case["y"] = arr(y)
-        case["grad_x"] = arr(gd[x.uid])
-        pv = dict(pvars)
-        for name in params:
-            case["grad_" + name] = arr(gd[pv[name].uid]) if name in pv else None
-        return case
-    return recipe
-
-
 def backend_failure(e):
     return e["stage"] == "crash"
 
 
 register(CaseFamily(
-    "layers/Dense", dense_specs, make_recipe("Dense", ["W", "b"]),
+    "layers/Dense", dense_specs, layer_recipe("Dense", ["W", "b"], to_cntk_kwargs),
     case_keys=["id", "group", "layer", "input_shape", "dtype", "x", "W", "b", "y", "grad_x", "grad_W", "grad_b"],
     config_keys=["layer", "input_shape"], backend_failure=backend_failure))
 register(CaseFamily(
-    "layers/Embedding", embedding_specs, make_recipe("Embedding", ["E"]),
+    "layers/Embedding", embedding_specs, layer_recipe("Embedding", ["E"], to_cntk_kwargs),
     case_keys=["id", "group", "layer", "input_shape", "dtype", "x", "E", "y", "grad_x", "grad_E"],
     config_keys=["layer", "input_shape"], backend_failure=backend_failure))

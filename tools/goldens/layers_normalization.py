@@ -11,7 +11,7 @@ its cases have dropout_rate 0 / keep_prob 1 (everything checked) or evaluate onl
 import numpy as np
 
 from . import register
-from ._base import CaseFamily, Cases, arr
+from ._base import CaseFamily, Cases, arr, layer_recipe
 
 
 def bn_specs():
@@ -61,56 +61,39 @@ def dropout_specs():
     return cs
 
 
-def make_recipe(name, param_keys):
-    def recipe(C, spec, stage):
-        dtype = np.float64 if spec["dtype"] == "float64" else np.float32
-        rs = np.random.RandomState(spec["seed"])
-        stage("construct")
-        kw = dict(spec["layer"])
-        if kw.get("normalization_time_constant") == "inf":
-            kw["normalization_time_constant"] = np.inf
-        x = C.input_variable(tuple(spec["input_shape"]), needs_gradient=True, dtype=dtype)
-        if dtype == np.float64:
-            with C.layers.default_options(dtype=np.float64):
-                layer = getattr(C.layers, name)(**kw)
-        else:
-            layer = getattr(C.layers, name)(**kw)
-        stage("call")
-        f = layer(x)
-        stage("set_params")
-        values = {}
-        for p in param_keys:
-            var = getattr(layer, p)
-            values[p] = (rs.randn(*var.shape) * 0.5 + (1 if p == "scale" else 0)).astype(dtype)
-            var.value = values[p]
-        xv = (rs.randn(spec["batch"], *spec["input_shape"]) * 2 + 0.5).astype(dtype)
-        stage("eval")
-        y = f.eval({x: xv})
-        stage("grad")
-        wrt = [getattr(layer, p) for p in param_keys] + [x]
-        g = f.grad({x: xv}, wrt=wrt)
-        if not isinstance(g, dict):
-            g = {wrt[0]: g}
-        gd = dict((v.uid, a) for v, a in g.items())
-        stage("record")
-        case = dict(id=spec["id"], group=spec["group"], layer=spec["layer"], input_shape=spec["input_shape"],
-                    dtype=spec["dtype"], x=arr(xv), y=arr(y), grad_x=arr(gd[x.uid]))
-        for p in param_keys:
-            case[p] = arr(values[p])
-            case["grad_" + p] = arr(gd[getattr(layer, p).uid])
-        if name == "BatchNormalization":
-            def stats():
-                return dict(mean=arr(layer.aggregate_mean.value), variance=arr(layer.aggregate_variance.value),
-                            count=arr(np.asarray(layer.aggregate_count.value, dtype=dtype)))
-            case["stats_after_grad"] = stats()
-            x2 = (rs.randn(spec["batch"], *spec["input_shape"]) - 0.3).astype(dtype)
-            stage("forward")
-            state, out = f.forward({x: x2}, keep_for_backward=set([f.output]))
-            case["x2"] = arr(x2)
-            case["y_train"] = arr(list(out.values())[0])
-            case["stats_after_forward"] = stats()
-        return case
-    return recipe
+def to_cntk_kwargs(C, layer):
+    kw = dict(layer)
+    if kw.get("normalization_time_constant") == "inf":
+        kw["normalization_time_constant"] = np.inf
+    return kw
+
+
+def draw_param(rs, name, shape, dtype):
+    """scale around 1, bias around 0."""
+    return (rs.randn(*shape) * 0.5 + (1 if name == "scale" else 0)).astype(dtype)
+
+
+def draw_x(rs, spec, dtype):
+    return (rs.randn(spec["batch"], *spec["input_shape"]) * 2 + 0.5).astype(dtype)
+
+
+def batch_statistics(C, layer, f, x, rs, spec, dtype, case, stage):
+    """BatchNormalization's running statistics after the grad call, then a training-mode forward on
+    a second input and the statistics after it."""
+    def stats():
+        return dict(mean=arr(layer.aggregate_mean.value), variance=arr(layer.aggregate_variance.value),
+                    count=arr(np.asarray(layer.aggregate_count.value, dtype=dtype)))
+    case["stats_after_grad"] = stats()
+    x2 = (rs.randn(spec["batch"], *spec["input_shape"]) - 0.3).astype(dtype)
+    stage("forward")
+    state, out = f.forward({x: x2}, keep_for_backward=set([f.output]))
+    case["x2"] = arr(x2)
+    case["y_train"] = arr(list(out.values())[0])
+    case["stats_after_forward"] = stats()
+
+
+def make_recipe(name, params, after=None):
+    return layer_recipe(name, params, to_cntk_kwargs, draw_param=draw_param, draw_x=draw_x, after=after)
 
 
 def keys(params, extra=()):
@@ -119,7 +102,7 @@ def keys(params, extra=()):
     return out + list(extra)
 
 
-register(CaseFamily("layers/BatchNormalization", bn_specs, make_recipe("BatchNormalization", ["scale", "bias"]),
+register(CaseFamily("layers/BatchNormalization", bn_specs, make_recipe("BatchNormalization", ["scale", "bias"], batch_statistics),
                     case_keys=keys(["scale", "bias"], ["stats_after_grad", "x2", "y_train", "stats_after_forward"]),
                     config_keys=["layer", "input_shape"], backend_failure=lambda e: e["stage"] == "crash"))
 register(CaseFamily("layers/LayerNormalization", ln_specs, make_recipe("LayerNormalization", ["scale", "bias"]),

@@ -7,27 +7,11 @@ put zeros and ties where CNTK's gradients have a choice to make (abs/relu at 0, 
 clip at its bounds). Case format: tools/goldens/_ops.py and tests/goldens/FORMAT.md.
 """
 from . import register
-from ._ops import OpCases, OpFamily, operand
+from ._ops import OpCases, OpFamily, const, inp, num, par
 
 BINARY = ["plus", "minus", "element_times", "element_divide", "element_max", "element_min", "pow",
           "equal", "not_equal", "less", "less_equal", "greater", "greater_equal"]
 COMPARE = BINARY[7:]
-
-
-def inp(name, shape, values=None):
-    return operand(name, "input", shape, values)
-
-
-def par(name, shape, values=None):
-    return operand(name, "parameter", shape, values)
-
-
-def const(name, shape, values=None):
-    return operand(name, "constant", shape, values)
-
-
-def num(name, value):
-    return operand(name, "number", value=value)
 
 
 def binary_cases(cs):

@@ -9,23 +9,7 @@ zero), so these cases check the inference output, the bias gradient and the grap
 Case format: tools/goldens/_ops.py and tests/goldens/FORMAT.md.
 """
 from . import register
-from ._ops import OpCases, OpFamily, operand
-
-
-def inp(name, shape, values=None):
-    return operand(name, "input", shape, values)
-
-
-def par(name, shape, values=None):
-    return operand(name, "parameter", shape, values)
-
-
-def const(name, shape, values=None):
-    return operand(name, "constant", shape, values)
-
-
-def num(name, value):
-    return operand(name, "number", value=value)
+from ._ops import OpCases, OpFamily, const, inp, num, par
 
 
 def bn_operands(x_shape, stat_shape, spatial):
