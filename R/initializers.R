@@ -123,7 +123,7 @@ init_truncated_normal <- function(stdev, seed = NULL) {
 #' values. `set_fixed_random_seed()` (CNTK's `cntk_py.set_fixed_random_seed`)
 #' seeds the generator behind every initializer that has no `seed` of its
 #' own: layers and parameters created and applied in the same order after the
-#' same call get the same values, in this session or the next.
+#' same call get the same values, in this R session or a new one.
 #'
 #' To fix one parameter's values regardless of what was drawn before, give
 #' its initializer a seed instead, e.g. `init = init_glorot_uniform(seed = 1)`

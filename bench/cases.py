@@ -1,4 +1,4 @@
-"""The benchmark cases of issue 5, shared by every runner (cntkr_py, torch, CNTK 2.7, R).
+"""The benchmark cases, shared by every runner (cntkr_py, torch, CNTK 2.7, R).
 
 Plain data and Python 3.6-compatible: bench_cntk.py imports this file inside the CNTK 2.7
 reference environment, and run.py hands it to bench.R as JSON.

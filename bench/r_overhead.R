@@ -1,7 +1,7 @@
 # The R per-call overhead of func_eval / func_grad: the same tiny call timed from R and, in the
 # same process, from Python (reticulate::py_run_string runs Python's own timing loop), so that
 # the difference is what the R API adds (argument checks, reticulate's call, the arrays' way in
-# and out). Target: <= 200 us above the Python call (issue 10).
+# and out). Target: <= 200 us above the Python call.
 #
 # Run: tools/run_r.sh Rscript bench/r_overhead.R [calls per repeat, default 20000]
 # Prints one line per call kind: R, Python, R - Python, in microseconds (best of 7 repeats).

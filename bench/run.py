@@ -1,4 +1,4 @@
-"""cntkr benchmark (issue 5): cntkr_py vs raw torch vs CNTK 2.7 vs cntkr from R, interleaved.
+"""cntkr benchmark: cntkr_py vs raw torch vs CNTK 2.7 vs cntkr from R, interleaved.
 
     .venv/bin/python bench/run.py [--quick] [--repeats 60] [--no-cntk] [--no-r] [--no-memory]
                                   [--json docs/benchmarks.json] [--png docs/benchmarks.png]
@@ -39,7 +39,7 @@ import memory  # noqa: E402
 
 ROOT = impls.ROOT
 
-# targets of issue 5
+# targets (docs/benchmarks.md)
 TORCH_RATIO_MAX = 1.05       # cntkr_py / torch, every case but tiny
 TINY_OVERHEAD_MAX_S = 30e-6  # tiny: cntkr_py - torch
 R_RATIO_MAX = 1.10           # R / Python on the DCGAN cases
