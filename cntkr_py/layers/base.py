@@ -69,10 +69,11 @@ class Layer:
 
     def infer(self, p, shape, dtype, what="input"):
         """Give parameter `p` its full `shape` at the first application (drawing its value), or
-        check that a later input fits the shape inferred then."""
-        shape = tuple(shape)
+        check that a later input fits the shape inferred then. `shape=None`: the shape `p` was
+        declared with (nothing left to infer but the dtype). `p=None` (an absent member): nothing."""
         if p is None:
             return
+        shape = tuple(p.shape if shape is None else shape)
         if p._resolved():
             if tuple(p.shape) != shape:
                 raise ValueError(

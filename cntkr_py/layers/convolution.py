@@ -43,7 +43,7 @@ class _ConvolutionTranspose(Layer):
                              f"(default_options(dtype=...)) but the input is {x.dtype.name}")
         W, b = self.W, self.b
         self.infer(W, (in_depth,) + tuple(W.shape[1:]), dtype, "input")
-        self.infer(b, b.shape if b is not None else (), dtype)
+        self.infer(b, None, dtype)
         inputs = [W, x] + ([b] if b is not None else [])
         return ConvolutionTransposeOp(inputs, self.name, **self._params)
 
@@ -173,7 +173,7 @@ class _Convolution(Layer):
                              f"(default_options(dtype=...)) but the input is {x.dtype.name}")
         W, b = self.W, self.b
         self.infer(W, (W.shape[0], in_depth) + tuple(W.shape[2:]), dtype, "input")
-        self.infer(b, b.shape if b is not None else (), dtype)
+        self.infer(b, None, dtype)
         inputs = [W, x] + ([b] if b is not None else [])
         return ConvolutionOp(inputs, self.name, **self._params)
 
