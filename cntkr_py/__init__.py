@@ -28,6 +28,8 @@ from .ops.elementwise import (abs, clip, element_divide, element_max, element_mi
 from .ops.elementwise import ceil, cos, floor, log_add_exp, round, sin
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
+from . import train
+from .train import Trainer
 
 __version__ = "0.1.0"
 
@@ -47,3 +49,4 @@ __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
             "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]  # linear, reductions, shape
+__all__ += ["train", "Trainer"]  # train
