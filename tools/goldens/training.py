@@ -242,8 +242,10 @@ CONSTANT_KEYS = ("aggregate_mean", "aggregate_variance", "aggregate_count")
 
 
 def named(z, steps, keys):
-    """[(key, variable)] for the named layers' members `keys`, in layer order."""
-    out = []
+    """[(key, variable)] for the named layers' members `keys`, in layer order. A member already
+    found for an earlier layer is not the later layer's (CNTK 2.7 looks for z.<layer>.<member>
+    inside the layer's block only; cntkr also finds the earlier layers' members above it)."""
+    out, seen = [], set()
     for st in steps:
         if st["layer"] in ("Activation", "Dropout", "MaxPooling"):
             continue
@@ -253,7 +255,8 @@ def named(z, steps, keys):
                 v = getattr(node, k)
             except AttributeError:
                 continue
-            if v is not None:
+            if v is not None and v.uid not in seen:
+                seen.add(v.uid)
                 out.append(("%s_%s" % (st["name"], k), v))
     return out
 
