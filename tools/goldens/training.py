@@ -175,7 +175,8 @@ def runs():
         group="cnn", network=cnn, input_shape=(1, 6, 6), dtype="float64", tests=[5])
     # BatchNormalization (running statistics) and Dropout (identity at inference)
     def bn_net(rate, tc):
-        return [OrderedDict(layer="Dense", args=OrderedDict(shape=8), name="h"),
+        # no bias before BatchNormalization: its gradient is 0 up to rounding, which adam would amplify
+        return [OrderedDict(layer="Dense", args=OrderedDict(shape=8, bias=False), name="h"),
                 OrderedDict(layer="BatchNormalization", args=OrderedDict(normalization_time_constant=tc), name="bn"),
                 OrderedDict(layer="Activation", args=OrderedDict(activation="relu"), name="act"),
                 OrderedDict(layer="Dropout", args=OrderedDict(dropout_rate=rate), name="drop"),
@@ -382,9 +383,10 @@ def record(C, run, seed):
     for trainer, n in run["minibatches"]:
         feed = draw_minibatch(rs, run, trainer, n, teacher, dtype)
         t = built.trainers[trainer]
-        t.train_minibatch(dict((built.inputs[k], a) for k, a in feed.items()))
+        updated = t.train_minibatch(dict((built.inputs[k], a) for k, a in feed.items()))
         metric = t.previous_minibatch_evaluation_average if run.get("metric") else None
         steps.append(OrderedDict([("trainer", trainer), ("inputs", OrderedDict((k, arr(a)) for k, a in feed.items())),
+                                  ("updated", bool(updated)),
                                   ("samples", int(t.previous_minibatch_sample_count)),
                                   ("loss", float(t.previous_minibatch_loss_average)),
                                   ("metric", None if metric is None else float(metric)),
