@@ -18,6 +18,7 @@ from .shape import (CONSTANT_PAD, REFLECT_PAD, SYMMETRIC_PAD, expand_dims, flatt
 from .pooling import AVG_POOLING, MAX_POOLING, MAX_UNPOOLING, pooling, unpooling
 from .convolution import convolution, convolution_transpose, crop_manual
 from .crop import crop_automatic, crop_automatic_with_ancestors
+from .assign import assign
 
 __all__ = ["Function", "identity", "relu", "sigmoid", "tanh", "softmax", "elu", "leaky_relu",
            "softplus", "pooling", "MAX_POOLING", "AVG_POOLING", "unpooling", "MAX_UNPOOLING", "convolution", "convolution_transpose", "crop_manual", "crop_automatic", "crop_automatic_with_ancestors", "plus", "minus", "element_times", "negate",
@@ -30,3 +31,4 @@ __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
             "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]  # linear, reductions, shape
+__all__ += ["assign"]  # assign (ops/assign.py)
