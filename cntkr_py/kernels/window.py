@@ -14,8 +14,9 @@ requires k' <= n, padded or not:
 
 Padding is zero for convolutions, -inf for max pooling and left out of the average for average
 pooling (counted as zeros with ``include_pad``). When both paddings of every axis are equal and
-torch takes them directly, the kernels make one torch call; otherwise the input is padded (or
-cropped: negative padding) with ``F.pad`` first.
+torch takes them directly -- or the upper padding is smaller but no window reaches past it, so
+torch's symmetric padding by the lower one gives the same windows -- the kernels make one torch
+call; otherwise the input is padded (or cropped: negative padding) with ``F.pad`` first.
 """
 from __future__ import annotations
 
@@ -83,9 +84,13 @@ class Window:
         self.out = tuple(a.out for a in axes)
         self.lo = tuple(a.lo for a in axes)
         self.hi = tuple(a.hi for a in axes)
-        # one torch call when the padding is symmetric and non-negative (torch's pools also need
-        # padding <= half the kernel)
-        self.symmetric = all(a.lo == a.hi and a.lo >= 0 for a in axes)
+        # one torch call when torch's symmetric padding lo gives CNTK's windows: lo >= 0 and the
+        # same output length (an upper padding hi < lo is then never reached by a window, as in
+        # CNTK's padded stride-2 windows over even lengths: lo 2, hi 1 is torch's padding 2);
+        # torch's pools also need padding <= half the kernel
+        self.symmetric = all(
+            a.lo >= 0 and a.hi <= a.lo and (n + 2 * a.lo - (d * (k - 1) + 1)) // s + 1 == a.out
+            for a, n, k, s, d in zip(axes, spatial, kernel, strides, dilation))
         self.pool_direct = self.symmetric and all(a.lo <= k // 2 for a, k in zip(axes, kernel))
         # F.pad amounts, last axis first
         self.fpad = [v for a in reversed(axes) for v in (a.lo, a.hi)]
