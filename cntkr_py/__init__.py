@@ -26,17 +26,14 @@ from .ops.elementwise import (abs, clip, element_divide, element_max, element_mi
                               greater, greater_equal, less, less_equal, log, not_equal, pow, reciprocal, sqrt,
                               square)
 from .ops.elementwise import ceil, cos, floor, log_add_exp, round, sin
+from . import losses, metrics
+from .losses import (binary_cross_entropy, cosine_distance, cross_entropy_with_softmax, squared_error,
+                     weighted_binary_cross_entropy)
+from .metrics import classification_error
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 from . import train
 from .train import Trainer
-from . import learners
-from .learners import (IGNORE, Learner, UnitType, UserLearner, adadelta, adagrad, adam, default_unit_gain_value,
-                       fsadagrad, learning_parameter_schedule, learning_parameter_schedule_per_sample,
-                       learning_rate_schedule, momentum_as_time_constant_schedule, momentum_schedule,
-                       momentum_schedule_per_sample, momentum_sgd, nesterov, rmsprop, set_default_unit_gain_value,
-                       sgd, training_parameter_schedule, universal)
-from .ops.assign import assign
 
 __version__ = "0.1.0"
 
@@ -51,14 +48,12 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "element_min", "element_select", "equal", "exp", "greater", "greater_equal", "less", "less_equal",
            "log", "not_equal", "pow", "reciprocal", "sqrt", "square", "log_add_exp", "sin", "cos", "floor", "ceil",
            "round"]
+__all__ += ["losses", "metrics", "cross_entropy_with_softmax", "binary_cross_entropy",
+            "weighted_binary_cross_entropy", "squared_error", "cosine_distance",
+            "classification_error"]  # criteria
 __all__ += ["CloneMethod", "alias", "combine", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
             "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]  # linear, reductions, shape
 __all__ += ["train", "Trainer"]  # train
-__all__ += ["learners", "IGNORE", "Learner", "UnitType", "UserLearner", "adadelta", "adagrad", "adam",
-            "default_unit_gain_value", "fsadagrad", "learning_parameter_schedule",
-            "learning_parameter_schedule_per_sample", "learning_rate_schedule", "momentum_as_time_constant_schedule",
-            "momentum_schedule", "momentum_schedule_per_sample", "momentum_sgd", "nesterov", "rmsprop",
-            "set_default_unit_gain_value", "sgd", "training_parameter_schedule", "universal", "assign"]  # learners
