@@ -34,6 +34,13 @@ from .variables import (Axis, Constant, Parameter, Variable, constant, input_var
                         parameter)
 from . import train
 from .train import Trainer
+from . import learners
+from .learners import (IGNORE, Learner, UnitType, UserLearner, adadelta, adagrad, adam, default_unit_gain_value,
+                       fsadagrad, learning_parameter_schedule, learning_parameter_schedule_per_sample,
+                       learning_rate_schedule, momentum_as_time_constant_schedule, momentum_schedule,
+                       momentum_schedule_per_sample, momentum_sgd, nesterov, rmsprop, set_default_unit_gain_value,
+                       sgd, training_parameter_schedule, universal)
+from .ops.assign import assign
 
 __version__ = "0.1.0"
 
@@ -57,3 +64,8 @@ __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
             "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]  # linear, reductions, shape
 __all__ += ["train", "Trainer"]  # train
+__all__ += ["learners", "IGNORE", "Learner", "UnitType", "UserLearner", "adadelta", "adagrad", "adam",
+            "default_unit_gain_value", "fsadagrad", "learning_parameter_schedule",
+            "learning_parameter_schedule_per_sample", "learning_rate_schedule", "momentum_as_time_constant_schedule",
+            "momentum_schedule", "momentum_schedule_per_sample", "momentum_sgd", "nesterov", "rmsprop",
+            "set_default_unit_gain_value", "sgd", "training_parameter_schedule", "universal", "assign"]  # learners
