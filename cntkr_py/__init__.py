@@ -6,7 +6,7 @@
 from . import cntk_py, device, initializer, layers, ops
 from .default_options import (default_options, default_options_for, default_override_or, get_default_override,
                               get_global_option, is_default_override, set_global_option)
-from .ops.functions import CloneMethod, Function
+from .ops.functions import CloneMethod, Function, ModelFormat, load_model
 from .ops.graph import alias, combine, placeholder, stop_gradient
 from .ops.normalization import batch_normalization, dropout
 from .initializer import (glorot_normal, glorot_uniform, he_normal, he_uniform, normal,
@@ -58,6 +58,7 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
 __all__ += ["losses", "metrics", "cross_entropy_with_softmax", "binary_cross_entropy",
             "weighted_binary_cross_entropy", "squared_error", "cosine_distance",
             "classification_error"]  # criteria
+__all__ += ["ModelFormat", "load_model"]  # model files
 __all__ += ["CloneMethod", "alias", "combine", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",

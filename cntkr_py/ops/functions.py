@@ -13,9 +13,10 @@ import torch
 from .. import executor
 from .._shapes import describe
 from ..variables import Constant, Variable
+from ..model_file import ModelFormat
 from .primitive import Inferred
 
-__all__ = ["Function", "CloneMethod", "as_node"]
+__all__ = ["Function", "CloneMethod", "as_node", "load_model", "ModelFormat"]
 
 
 class Function(Variable):
@@ -228,6 +229,25 @@ class Function(Variable):
         return f"Composite({self.op_name}): {[a.name or a.uid for a in self.arguments]} -> " \
                f"Output('{self.name}', {list(self.shape)})"
 
+    # ---- model files (see cntkr_py.model_file, docs/model-format.md) -------------------
+    def save(self, filename, format=ModelFormat.CNTKv2, use_external_files_to_store_parameters=False):
+        """Write the graph and its parameters' and constants' values to `filename` (cntkr's
+        model format: a zip of graph.json and values.npz; loading never runs code)."""
+        from .. import model_file
+        model_file.save_model(self, filename, format, use_external_files_to_store_parameters)
+
+    @staticmethod
+    def load(model, device=None, format=ModelFormat.CNTKv2):
+        """The Function saved in `model` (a file path, or the file's bytes), on `device`."""
+        from .. import model_file
+        return model_file.load_model(model, device, format)
+
+    def restore(self, filename):
+        """Copy the parameter and constant values saved in `filename` into this Function's, in
+        place (the saved model must have the same parameters and constants)."""
+        from .. import model_file
+        return model_file.restore_model(self, filename)
+
     # ---- running (see cntkr_py.executor) -----------------------------------------------
     def eval(self, arguments=None, outputs=None, device=None, as_numpy=True):
         """The output at `arguments` ({input: array}, {input name: array}, or an array when
@@ -273,6 +293,11 @@ class CloneMethod:
                     "freeze": CloneMethod.freeze}[value]
         raise ValueError(f"method must be CloneMethod.share, CloneMethod.clone or "
                          f"CloneMethod.freeze, got {describe(value)}")
+
+
+def load_model(model, device=None, format=ModelFormat.CNTKv2):
+    """The Function saved in `model` (a file path, or the file's bytes): ``Function.load``."""
+    return Function.load(model, device, format)
 
 
 def _copy_parameter(p, method):
