@@ -4,6 +4,7 @@ names, members, shared parameters, running statistics and devices; deterministic
 and files that are not cntkr models (garbage, pickles, unknown ops or versions) are refused
 without running anything."""
 import collections
+import sys
 import io
 import json
 import os
@@ -449,3 +450,51 @@ def test_save_values_and_load_values(tmp_path):
         model_file.save_values(tmp_path / "x.npz", {"a": np.array(["s"])})
     with pytest.raises(ValueError, match="keys must be"):
         model_file.save_values(tmp_path / "x.npz", {"a/b": np.zeros(1)})
+
+
+# ---- between the languages --------------------------------------------------------------------
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+R_SCRIPT = r"""
+suppressPackageStartupMessages(library(cntkr))
+d <- commandArgs(trailingOnly = TRUE)[1]
+n <- 2 * 3 * 5 * 5
+xv <- array(seq_len(n) / n, c(2, 3, 5, 5))
+m <- func_load(file.path(d, "py.model"))
+y <- func_eval(m, xv)
+py_y <- array(readBin(file.path(d, "py_y.bin"), "double", length(y)), dim(y))
+stopifnot(identical(as.double(y), as.double(py_y)), m$first$W$value[1] == readBin(file.path(d, "w0.bin"), "double", 1))
+func_save(m, file.path(d, "again.model"))
+w <- m$first$W
+w$value <- w$value * 2
+func_save(m, file.path(d, "r.model"))
+writeBin(as.double(func_eval(m, xv)), file.path(d, "r_y.bin"))
+cat("ok\n")
+"""
+
+
+@pytest.mark.skipif(not (ROOT / ".Rlib" / "cntkr").is_dir(), reason="the R package is not installed "
+                    "(tools/setup_r.sh)")
+def test_a_model_moves_python_to_r_and_back_with_identical_outputs(tmp_path):
+    """Python saves; R (a fresh Rscript) loads it, checks Python's output bit for bit, saves it
+    again (the same bytes), doubles a weight and saves; Python loads R's model and gets R's output
+    bit for bit."""
+    import subprocess
+    x = C.input_variable((3, 5, 5), name="img")
+    z = C.layers.Sequential([C.layers.Convolution2D((3, 3), 2, activation=C.relu, name="first"),
+                             C.layers.BatchNormalization(map_rank=1), C.layers.Dense(2, name="out")])(x)
+    xv = (np.arange(1, 151) / 150).reshape((2, 3, 5, 5), order="F")
+    z.save(str(tmp_path / "py.model"))
+    np.asarray(z.eval(xv.astype(np.float32)), np.float64).ravel(order="F").tofile(tmp_path / "py_y.bin")
+    np.array([z.first.W.value.reshape(-1, order="F")[0]], np.float64).tofile(tmp_path / "w0.bin")
+    (tmp_path / "check.R").write_text(R_SCRIPT)
+    env = dict(os.environ, RETICULATE_PYTHON=sys.executable)
+    run = subprocess.run([str(ROOT / "tools" / "run_r.sh"), "Rscript", str(tmp_path / "check.R"), str(tmp_path)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0 and run.stdout.strip().endswith("ok"), run.stdout + run.stderr
+    assert (tmp_path / "again.model").read_bytes() == (tmp_path / "py.model").read_bytes()
+    g = C.load_model(str(tmp_path / "r.model"))
+    y = np.asarray(g.eval(xv.astype(np.float32)), np.float64)
+    r_y = np.fromfile(tmp_path / "r_y.bin").reshape(y.shape, order="F")
+    assert y.tobytes() == r_y.tobytes()
+    np.testing.assert_array_equal(g.first.W.value, 2 * z.first.W.value)
