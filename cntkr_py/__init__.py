@@ -32,6 +32,8 @@ from .losses import (binary_cross_entropy, cosine_distance, cross_entropy_with_s
 from .metrics import classification_error
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
+from . import io
+from .io import INFINITELY_REPEAT, MinibatchData
 from . import train
 from .train import Trainer
 from . import learners
@@ -70,3 +72,4 @@ __all__ += ["learners", "IGNORE", "Learner", "UnitType", "UserLearner", "adadelt
             "learning_parameter_schedule_per_sample", "learning_rate_schedule", "momentum_as_time_constant_schedule",
             "momentum_schedule", "momentum_schedule_per_sample", "momentum_sgd", "nesterov", "rmsprop",
             "set_default_unit_gain_value", "sgd", "training_parameter_schedule", "universal", "assign"]  # learners
+__all__ += ["io", "INFINITELY_REPEAT", "MinibatchData"]  # io

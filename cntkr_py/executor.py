@@ -403,8 +403,21 @@ def _export(t: torch.Tensor, as_numpy: bool):
     return t.numpy() if t.device.type == "cpu" else t.cpu().numpy()
 
 
+def _minibatch_tensor(var: Variable, mb) -> torch.Tensor:
+    """A reader's MinibatchData for input `var`: its samples, reshaped to the input's shape when
+    the sizes agree (a 784-wide stream feeds a (1, 28, 28) input, as in CNTK)."""
+    t = mb.data
+    shape = tuple(var.shape)
+    if var.dynamic_axes and tuple(t.shape[1:]) != shape and t.dim() >= 1 \
+            and int(np.prod(t.shape[1:])) == int(np.prod(shape)):
+        t = t.reshape((t.shape[0],) + shape)
+    return t
+
+
 def _as_input_tensor(var: Variable, value, dev) -> torch.Tensor:
     """A value for input `var` as a tensor (batch axis first), shape-checked."""
+    if type(value).__name__ == "MinibatchData" and hasattr(value, "num_samples"):
+        value = _minibatch_tensor(var, value)
     if isinstance(value, np.ndarray) and value.dtype == var.dtype and value.flags.c_contiguous:
         t = torch.from_numpy(value)  # the common case, kept cheap
         if dev.type != "cpu":
