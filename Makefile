@@ -32,7 +32,7 @@ setup-python: $(VENV)/.installed
 # (pip install -e . also builds the C parser of cntkr_py.io, setup.py)
 $(VENV)/.installed: pyproject.toml setup.py cntkr_py/io/ctf_parse.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib tqdm tensorboard
+	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
@@ -47,7 +47,7 @@ goldens:
 # Speed and memory against raw torch and CNTK 2.7 (and R when set up): docs/benchmarks.md
 bench: setup
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
-	$(PY) bench/run.py --train
+	$(PY) bench/run.py
 
 # Python API reference (HTML in docs/_build); R's reference is the roxygen Rd in man/.
 docs: setup-python
