@@ -319,7 +319,8 @@ def save_model(function, filename, format=ModelFormat.CNTKv2,
 
 # ---- values (also for checkpoints) ---------------------------------------------------------
 def save_values(path, arrays):
-    """Write {str: numeric array} to `path` as an .npz archive readable with
+    """Write {str: array} (numbers, booleans or strings, such as a JSON document as a 0-d string
+    array) to `path` as an .npz archive readable with
     ``numpy.load(path, allow_pickle=False)`` (deterministic bytes; written atomically). For
     checkpoints that keep their own arrays beside a model file."""
     clean = {}
@@ -327,8 +328,9 @@ def save_values(path, arrays):
         if not isinstance(key, str) or not key or "/" in key:
             raise ValueError(f"save_values: keys must be non-empty strings without '/', got {key!r}")
         a = arr.detach().cpu().numpy() if isinstance(arr, torch.Tensor) else np.asarray(arr)
-        if a.dtype == object or not (np.issubdtype(a.dtype, np.number) or a.dtype == np.bool_):
-            raise ValueError(f"save_values: {key!r} must be a numeric array, got dtype {a.dtype}")
+        if a.dtype.kind not in "biufU":
+            raise ValueError(f"save_values: {key!r} must be a numeric or string array, got dtype "
+                             f"{a.dtype}")
         clean[key] = a
     _write_atomically(path, _npz_bytes(clean))
 

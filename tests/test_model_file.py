@@ -446,8 +446,10 @@ def test_save_values_and_load_values(tmp_path):
     np.testing.assert_array_equal(np.load(tmp_path / "s.npz", allow_pickle=False)["t"], np.ones(2))
     model_file.save_values(tmp_path / "s.npz", back)
     assert (tmp_path / "s.npz").read_bytes() != b"" and first == (tmp_path / "s.npz").read_bytes()
-    with pytest.raises(ValueError, match="numeric array"):
-        model_file.save_values(tmp_path / "x.npz", {"a": np.array(["s"])})
+    model_file.save_values(tmp_path / "meta.npz", {"meta.json": np.array('{"a": 1}')})
+    assert str(model_file.load_values(tmp_path / "meta.npz")["meta.json"]) == '{"a": 1}'
+    with pytest.raises(ValueError, match="numeric or string array"):
+        model_file.save_values(tmp_path / "x.npz", {"a": np.array([{}], dtype=object)})
     with pytest.raises(ValueError, match="keys must be"):
         model_file.save_values(tmp_path / "x.npz", {"a/b": np.zeros(1)})
 
