@@ -29,8 +29,7 @@ setup: setup-python setup-r
 setup-python: $(VENV)/.installed
 
 # torch is pinned to the local CPU build (an unpinned torch would pull a multi-GB CUDA build).
-# (pip install -e . also builds the C parser of cntkr_py.io, setup.py)
-$(VENV)/.installed: pyproject.toml setup.py cntkr_py/io/ctf_parse.c
+$(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
@@ -47,7 +46,7 @@ goldens:
 # Speed and memory against raw torch and CNTK 2.7 (and R when set up): docs/benchmarks.md
 bench: setup
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
-	$(PY) bench/run.py
+	$(PY) bench/run.py --train
 
 # Python API reference (HTML in docs/_build); R's reference is the roxygen Rd in man/.
 docs: setup-python

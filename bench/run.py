@@ -239,6 +239,10 @@ def main(argv=None):
     ap.add_argument("--memory-batch", type=int, default=_cases.MEMORY["batch"])
     ap.add_argument("--json", default=str(ROOT / "docs" / "benchmarks.json"))
     ap.add_argument("--png", default=str(ROOT / "docs" / "benchmarks.png"))
+    ap.add_argument("--train", action="store_true",
+                    help="also the training-step family (bench/train_step.py: mnist_example and "
+                         "cifar10_example, one train_minibatch), written to --train-json")
+    ap.add_argument("--train-json", default=str(ROOT / "docs" / "benchmarks-train.json"))
     args = ap.parse_args(argv)
     if args.quick:
         args.repeats, args.sample_ms = min(args.repeats, 5), min(args.sample_ms, 1.0)
@@ -302,6 +306,11 @@ def main(argv=None):
         print(f"\nwrote {args.json}")
     if args.png and plot(res, names, cases, mem, args.png):
         print(f"wrote {args.png}")
+    if args.train:
+        import train_step
+        print("\ntraining step:")
+        train_step.main(["--json", args.train_json] + ["--no-cntk"] * args.no_cntk +
+                        ["--no-r"] * args.no_r)
     return doc
 
 
