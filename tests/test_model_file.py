@@ -147,6 +147,19 @@ def _extra_graphs():
     yield "float64", C.layers.Dense(3, activation=C.sigmoid)(
         C.input_variable(4, dtype=np.float64, name="v", needs_gradient=True)), \
         {"v": rand(2, 4, dtype=np.float64)}
+    o = C.input_variable(5, name="o", needs_gradient=True)
+    t = C.input_variable(5, name="t")
+    w = C.input_variable(5, name="w")
+    logits, labels = rand(4, 5), np.eye(5, dtype=np.float32)[[0, 3, 1, 3]]
+    probs = {"o": 1 / (1 + np.exp(-logits)), "t": labels, "w": np.abs(rand(4, 5)) + 0.5}
+    yield "criteria", C.combine([C.cross_entropy_with_softmax(o, t), C.classification_error(o, t),
+                                 C.classification_error(o, t, topN=2), C.squared_error(o, t)]), \
+        {"o": logits, "t": labels}
+    yield "criteria_axis", C.cross_entropy_with_softmax(o, t, axis=0) + C.classification_error(o, t, axis=0) + \
+        C.cosine_distance(o, t), {"o": logits, "t": labels}
+    yield "binary_criteria", C.binary_cross_entropy(o, t) + C.weighted_binary_cross_entropy(o, t, w), probs
+    counter = C.parameter((2,), init=1.0, name="counter")
+    yield "assign", C.combine([C.assign(counter, counter * 2), C.relu(v)]), {"v": rand(3, 4)}
     for name, build in [("identity", C.identity), ("softmax", C.softmax), ("operators", lambda t: 2 * t - t + 1),
                         ("square_sqrt_exp", lambda t: C.sqrt(C.square(t)) + C.exp(-C.abs(t)))]:
         yield name, build(x), {"x": rand(2, 3, 4)}
@@ -162,8 +175,8 @@ def test_extra_graph_round_trip(name, f, feed, tmp_path):
 
 # the op library's modules: every op declared in them must be reached by a round trip above
 # (families added later are covered through their golden cases)
-OP_MODULES = ("activations", "convolution", "crop", "elementwise", "graph", "linear", "normalization",
-              "pooling", "reductions", "shape")
+OP_MODULES = ("activations", "assign", "convolution", "crop", "elementwise", "graph", "linear", "losses",
+              "normalization", "pooling", "reductions", "shape")
 
 
 def test_every_op_declaration_is_covered_by_a_round_trip():
