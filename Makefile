@@ -29,7 +29,8 @@ setup: setup-python setup-r
 setup-python: $(VENV)/.installed
 
 # torch is pinned to the local CPU build (an unpinned torch would pull a multi-GB CUDA build).
-$(VENV)/.installed: pyproject.toml
+# (pip install -e . also builds the C parser of cntkr_py.io, setup.py)
+$(VENV)/.installed: pyproject.toml setup.py cntkr_py/io/ctf_parse.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
