@@ -312,7 +312,7 @@ class MinibatchSource(_Source):
         self._window_samples = as_int(randomization_window_in_samples, "randomization_window_in_samples",
                                       minimum=0)
         self._seed = as_int(randomization_seed, "randomization_seed", minimum=0)
-        as_int(trace_level, "trace_level", minimum=0)
+        as_int(getattr(trace_level, "value", trace_level), "trace_level", minimum=0)  # TraceLevel or int
         if multithreaded_deserializer is not None:
             as_bool(multithreaded_deserializer, "multithreaded_deserializer")
         as_bool(frame_mode, "frame_mode")  # one sample a sequence: frame mode changes nothing
@@ -536,3 +536,43 @@ class MinibatchSourceFromData(_Source):
     @current_position.setter
     def current_position(self, position):
         self.restore_from_checkpoint(position)
+
+
+# ---- the entry points of the R wrappers (R/io.R): one call each, any source ----------------------
+def _source(value, name="minibatch_source"):
+    if not isinstance(value, _Source):
+        raise TypeError(f"{name} must be a MinibatchSource or MinibatchSourceFromData, got "
+                        f"{describe(value)}")
+    return value
+
+
+def _next_minibatch(minibatch_source, minibatch_size_in_samples, input_map=None, device=None,
+                    num_data_partitions=None, partition_index=None):
+    src = _source(minibatch_source)
+    if isinstance(src, MinibatchSourceFromData):
+        return src.next_minibatch(minibatch_size_in_samples, 1 if num_data_partitions is None
+                                  else num_data_partitions, partition_index or 0, device, input_map)
+    return src.next_minibatch(minibatch_size_in_samples, input_map, device, num_data_partitions,
+                              partition_index)
+
+
+def _stream_info(mb_source, name):
+    return _source(mb_source, "mb_source").stream_info(name)
+
+
+def _stream_infos(mb_source):
+    return _source(mb_source, "mb_source").stream_infos()
+
+
+def _get_checkpoint_state(mb_source):
+    return _source(mb_source, "mb_source").get_checkpoint_state()
+
+
+def _restore_from_checkpoint(mb_source, checkpoint):
+    _source(mb_source, "mb_source").restore_from_checkpoint(checkpoint)
+
+
+def _as_sequences(minibatch_data, variable=None):
+    if not isinstance(minibatch_data, MinibatchData):
+        raise TypeError(f"minibatch_data must be a MinibatchData, got {describe(minibatch_data)}")
+    return minibatch_data.as_sequences(variable)
