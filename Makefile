@@ -32,7 +32,7 @@ setup-python: $(VENV)/.installed
 # (pip install -e . also builds the C parser of cntkr_py.io, setup.py)
 $(VENV)/.installed: pyproject.toml setup.py cntkr_py/io/ctf_parse.c
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib
+	$(PY) -m pip install -q --disable-pip-version-check "torch==2.13.0" numpy pytest matplotlib tqdm tensorboard
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 

@@ -30,6 +30,7 @@ from . import losses, metrics
 from .losses import (binary_cross_entropy, cosine_distance, cross_entropy_with_softmax, squared_error,
                      weighted_binary_cross_entropy)
 from .metrics import classification_error
+from . import logging
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
                         parameter)
 from . import io
@@ -60,6 +61,7 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
 __all__ += ["losses", "metrics", "cross_entropy_with_softmax", "binary_cross_entropy",
             "weighted_binary_cross_entropy", "squared_error", "cosine_distance",
             "classification_error"]  # criteria
+__all__ += ["logging"]  # progress writers
 __all__ += ["ModelFormat", "load_model"]  # model files
 __all__ += ["CloneMethod", "alias", "combine", "placeholder", "stop_gradient", "batch_normalization", "dropout"]
 __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max", "reduce_min",
