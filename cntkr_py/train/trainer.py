@@ -217,7 +217,10 @@ class Trainer:
 
     @property
     def total_number_of_samples_seen(self) -> int:
-        return self._total_samples
+        # CNTK 2.7 reports its first learner's count (measured): a learner whose rate is 0 skips
+        # the minibatch without counting it, so the Trainer's count stays too
+        first = getattr(self._learners[0], "total_number_of_samples_seen", None)
+        return self._total_samples if not isinstance(first, int) else first
 
     # ---- training ------------------------------------------------------------------
     def _sweep_end(self, arguments, is_sweep_end):
