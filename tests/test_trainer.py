@@ -368,3 +368,59 @@ def test_checkpoint_errors(tmp_path):
     t_other = Trainer(other, C.reduce_sum(other), PlainSGD(other.parameters))
     with pytest.raises(ValueError, match="shape"):
         t_other.restore_from_checkpoint(str(tmp_path / "c"))
+
+
+# ---- with the real learners and readers ----------------------------------------------------------
+def _batches(n=6, seed=1):
+    rng = np.random.RandomState(seed)
+    return [(rng.rand(4, 3).astype(np.float32), np.eye(2, dtype=np.float32)[rng.randint(0, 2, 4)])
+            for _ in range(n)]
+
+
+def _learner(kind, params):
+    if kind == "momentum_sgd":
+        return C.momentum_sgd(params, C.learning_rate_schedule(0.1, C.UnitType.minibatch),
+                              C.momentum_schedule(0.9), l2_regularization_weight=0.01)
+    return C.adam(params, C.learning_parameter_schedule(0.05), C.momentum_schedule(0.9))
+
+
+@pytest.mark.parametrize("kind", ["momentum_sgd", "adam"])
+def test_checkpoint_with_real_learners_resumes_exactly(kind, tmp_path):
+    batches = _batches()
+    x, y, z, _, _ = model(seed=3)
+    t = Trainer(z, (C.cross_entropy_with_softmax(z, y), C.classification_error(z, y)),
+                _learner(kind, z.parameters))
+    _run(t, x, y, batches)
+    straight = values(z.parameters)
+    x2, y2, z2, _, _ = model(seed=3)
+    t2 = Trainer(z2, C.cross_entropy_with_softmax(z2, y2), _learner(kind, z2.parameters))
+    _run(t2, x2, y2, batches[:2])
+    path = str(tmp_path / "ckp")
+    t2.save_checkpoint(path)
+    x3, y3, z3, _, _ = model(seed=9)
+    t3 = Trainer(z3, C.cross_entropy_with_softmax(z3, y3), _learner(kind, z3.parameters))
+    assert t3.restore_from_checkpoint(path) == {}
+    assert t3.total_number_of_samples_seen == 8
+    _run(t3, x3, y3, batches[2:])
+    for a, b in zip(straight, values(z3.parameters)):
+        np.testing.assert_array_equal(a, b)
+    assert t3.total_number_of_samples_seen == 24
+
+
+def test_minibatch_data_feeds_and_ends_sweeps():
+    x, y, z, X, Y = model()
+    seen = []
+
+    class Watch(PlainSGD):
+        def _update(self, grads, n, sweep_end=False):
+            seen.append((n, sweep_end))
+            return super()._update(grads, n, sweep_end)
+    t = Trainer(z, C.cross_entropy_with_softmax(z, y), Watch(z.parameters))
+    src = C.io.MinibatchSourceFromData({"x": X, "y": Y})
+    mb = src.next_minibatch(3, input_map={x: src.streams.x, y: src.streams.y})
+    t.train_minibatch(mb)
+    mb = src.next_minibatch(3, input_map={x: src.streams.x, y: src.streams.y})
+    t.train_minibatch(mb)
+    assert seen == [(3, False), (2, True)]
+    with pytest.raises(ValueError, match="is_sweep_end is ignored"):
+        t.train_minibatch(mb, is_sweep_end=True)
