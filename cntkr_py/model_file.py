@@ -18,6 +18,7 @@ deterministic: saving a loaded model again gives the same bytes.
 """
 from __future__ import annotations
 
+import contextlib
 import enum
 import importlib
 import io
@@ -25,6 +26,7 @@ import json
 import math
 import os
 import pkgutil
+import struct
 import zipfile
 
 import numpy as np
@@ -257,34 +259,46 @@ def _graph_and_values(function):
     return graph, values
 
 
-def _zip_bytes(members) -> bytes:
-    """A zip archive (stored, fixed timestamps) of {name: bytes}, in the order given."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as z:
-        for name, data in members.items():
-            info = zipfile.ZipInfo(name, date_time=_DATE)
-            info.external_attr = 0o644 << 16
-            z.writestr(info, data)
-    return buf.getvalue()
+def _info(name) -> zipfile.ZipInfo:
+    """A zip member's header: fixed timestamp and permissions (the same model, the same bytes)."""
+    info = zipfile.ZipInfo(name, date_time=_DATE)
+    info.external_attr = 0o644 << 16
+    return info
 
 
-def _npz_bytes(arrays) -> bytes:
-    """An .npz archive of `arrays` ({key: array}), written deterministically (numpy.savez stamps
-    the current time into each member)."""
-    members = {}
-    for key, arr in arrays.items():
-        b = io.BytesIO()
-        np.lib.format.write_array(b, np.array(arr, order="C"), allow_pickle=False)
-        members[f"{key}.npy"] = b.getvalue()
-    return _zip_bytes(members)
+_ZIP64_FROM = 2**31 - 2**24  # members that may pass zip's 2 GiB limit get zip64 headers
 
 
-def _write_atomically(filename, data):
+def _write_npz(fh, arrays):
+    """An .npz archive of `arrays` ({key: array}) written to `fh` deterministically (numpy.savez
+    stamps the current time into each member), one array at a time."""
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as z:
+        for key, arr in arrays.items():
+            arr = arr if arr.flags.c_contiguous else np.array(arr, order="C")
+            with z.open(_info(f"{key}.npy"), "w", force_zip64=arr.nbytes > _ZIP64_FROM) as out:
+                np.lib.format.write_array(out, arr, allow_pickle=False)
+
+
+def _write_model(fh, text, arrays):
+    """The model file: graph.json, then values.npz streamed into the archive."""
+    size = sum(a.nbytes + 256 for a in arrays.values())
+    with zipfile.ZipFile(fh, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(_info(_GRAPH), text.encode("utf-8"))
+        with z.open(_info(_VALUES), "w", force_zip64=size > _ZIP64_FROM) as stream:
+            _write_npz(stream, arrays)
+
+
+def _write_atomically(filename, write):
+    """`write(fh)` into a temporary file beside `filename`, then renamed to it."""
     path = os.fspath(filename)
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
 def _graph_text(graph) -> str:
@@ -297,10 +311,11 @@ def _graph_text(graph) -> str:
 
 
 def model_bytes(function) -> bytes:
-    """The model file of `function` as bytes."""
+    """The model file of `function` as bytes (the bytes ``save`` writes)."""
     graph, values = _graph_and_values(function)
-    text = _graph_text(graph)
-    return _zip_bytes({_GRAPH: text.encode("utf-8"), _VALUES: _npz_bytes(values)})
+    buf = io.BytesIO()
+    _write_model(buf, _graph_text(graph), values)
+    return buf.getvalue()
 
 
 def save_model(function, filename, format=ModelFormat.CNTKv2,
@@ -314,7 +329,9 @@ def save_model(function, filename, format=ModelFormat.CNTKv2,
     if not isinstance(filename, (str, os.PathLike)):
         from ._shapes import describe
         raise TypeError(f"filename must be a path, got {describe(filename)}")
-    _write_atomically(filename, model_bytes(function))
+    graph, values = _graph_and_values(function)  # every check before the file is touched
+    text = _graph_text(graph)
+    _write_atomically(filename, lambda fh: _write_model(fh, text, values))
 
 
 # ---- values (also for checkpoints) ---------------------------------------------------------
@@ -332,14 +349,14 @@ def save_values(path, arrays):
             raise ValueError(f"save_values: {key!r} must be a numeric or string array, got dtype "
                              f"{a.dtype}")
         clean[key] = a
-    _write_atomically(path, _npz_bytes(clean))
+    _write_atomically(path, lambda fh: _write_npz(fh, clean))
 
 
-def load_values(path, _label=None) -> dict:
+def load_values(path) -> dict:
     """{str: np.ndarray} from an .npz archive, never unpickling (object arrays are refused, naming
     the file)."""
     source = os.fspath(path) if isinstance(path, (str, os.PathLike)) else path
-    label = _label or (source if isinstance(source, str) else "the value archive")
+    label = source if isinstance(source, str) else "the value archive"
     try:
         with np.load(source, allow_pickle=False) as z:
             return {k: z[k] for k in z.files}
@@ -348,35 +365,114 @@ def load_values(path, _label=None) -> dict:
 
 
 # ---- loading -------------------------------------------------------------------------------
-def _read(model):
-    """(label for messages, {member: bytes}) of a model file given as a path or bytes."""
+class _Window(io.RawIOBase):
+    """Bytes [start, start + size) of a seekable binary file, as a read-only seekable file (the
+    stored values.npz inside the model file, read in place)."""
+
+    def __init__(self, fh, start, size):
+        super().__init__()
+        self._fh, self._start, self._size, self._pos = fh, start, size, 0
+
+    def readable(self):
+        return True
+
+    def seekable(self):
+        return True
+
+    def tell(self):
+        return self._pos
+
+    def seek(self, offset, whence=io.SEEK_SET):
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def readinto(self, buffer):
+        n = max(0, min(len(buffer), self._size - self._pos))
+        if n == 0:
+            return 0
+        self._fh.seek(self._start + self._pos)
+        got = self._fh.readinto(memoryview(buffer)[:n])
+        self._pos += got
+        return got
+
+
+def _member_file(fh, z, name):
+    """Member `name` of the zip archive `z` (opened on `fh`) as a seekable file: a window onto
+    `fh` when it is stored uncompressed (as cntkr writes it), else its bytes in memory."""
+    info = z.getinfo(name)
+    if info.compress_type == zipfile.ZIP_STORED and not info.flag_bits & 1:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        if len(header) == 30 and header[:4] == b"PK\x03\x04":
+            name_len, extra_len = struct.unpack("<HH", header[26:30])
+            return _Window(fh, info.header_offset + 30 + name_len + extra_len, info.file_size)
+    return io.BytesIO(z.read(name))
+
+
+class _Values:
+    """The arrays of values.npz, each read from the file when a node asks for it (never
+    unpickled: object arrays are refused)."""
+
+    def __init__(self, npz):
+        self._npz = npz
+        self._names = set(npz.files) if npz is not None else set()
+
+    def get(self, key):
+        if not isinstance(key, str) or key not in self._names:
+            return None
+        try:
+            return self._npz[key]
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+            raise _Malformed(f"{_VALUES}: {key!r} is not a plain array ({exc})") from None
+
+
+@contextlib.contextmanager
+def _open_model(model):
+    """(label for messages, graph.json's bytes, _Values) of a model file given as a path or as
+    its bytes; the file stays open while the model is rebuilt."""
     if isinstance(model, (bytes, bytearray, memoryview)):
-        label, raw = "the model buffer", bytes(model)
+        label, fh = "the model buffer", io.BytesIO(model if isinstance(model, bytes) else bytes(model))
     elif isinstance(model, (str, os.PathLike)):
         label = os.fspath(model)
         if not os.path.isfile(label):
             raise ValueError(f"Cannot load the model {label} that is neither a file nor a byte "
                              "buffer")
-        with open(label, "rb") as fh:
-            raw = fh.read()
+        fh = open(label, "rb")
     else:
         from ._shapes import describe
         raise TypeError(f"model must be a file path or bytes, got {describe(model)}")
+    npz = None
     try:
-        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+        try:
+            z = zipfile.ZipFile(fh)
             names = z.namelist()
             if _GRAPH not in names:
                 raise ValueError(f"{label}: not a cntkr model file (it has no {_GRAPH})")
             if z.getinfo(_GRAPH).file_size > _MAX_GRAPH_BYTES:
                 raise ValueError(f"{label}: {_GRAPH} is larger than a model's graph can be")
             graph_bytes = z.read(_GRAPH)
-            values_bytes = z.read(_VALUES) if _VALUES in names else None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError) as exc:
-        raise ValueError(f"{label}: not a cntkr model file ({exc})") from None
-    return label, graph_bytes, values_bytes
+            member = _member_file(fh, z, _VALUES) if _VALUES in names else None
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
+                RuntimeError) as exc:
+            raise ValueError(f"{label}: not a cntkr model file ({exc})") from None
+        if member is not None:
+            try:
+                npz = np.load(member, allow_pickle=False)
+            except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+                raise ValueError(f"{label}: {_VALUES}: not a readable value archive "
+                                 f"({exc})") from None
+            if not hasattr(npz, "files"):
+                raise ValueError(f"{label}: {_VALUES}: not a readable value archive (an .npy "
+                                 "array, not an .npz archive)")
+        yield label, graph_bytes, _Values(npz)
+    finally:
+        if npz is not None:
+            npz.close()
+        fh.close()
 
 
-def _parse(label, graph_bytes, values_bytes):
+def _parse_graph(label, graph_bytes):
     try:
         graph = json.loads(graph_bytes.decode("utf-8"),
                            parse_constant=lambda c: (_ for _ in ()).throw(_Malformed(c)))
@@ -390,10 +486,7 @@ def _parse(label, graph_bytes, values_bytes):
     if version not in _READS or isinstance(version, bool):
         raise ValueError(f"{label}: model format version {version!r} is not one this cntkr "
                          f"reads ({', '.join(map(str, _READS))}); a newer cntkr wrote it?")
-    values = {}
-    if values_bytes is not None:
-        values = load_values(io.BytesIO(values_bytes), f"{label}: {_VALUES}")
-    return graph, values
+    return graph
 
 
 def _int_list(v):
@@ -469,8 +562,9 @@ def _rebuild(graph, values, device):
                 raise _Malformed(f"node {i} ({kind} {name!r}): the stored value has shape "
                                  f"{list(arr.shape)} and dtype {arr.dtype.name}; the graph says "
                                  f"{shape} and {dtype}")
-            tensor = torch.from_numpy(np.array(arr, order="C")).to(device=device,
-                                                                     dtype=torch_dtype(dtype))
+            if not arr.flags.c_contiguous or not arr.flags.writeable:
+                arr = np.array(arr, order="C")
+            tensor = torch.from_numpy(arr).to(device=device, dtype=torch_dtype(dtype))
             if kind == "parameter":
                 v = Parameter(tuple(shape), init=0, dtype=dtype, device=device, name=name,
                               _defer=True)
@@ -502,12 +596,12 @@ def load_model(model, device=None, format=ModelFormat.CNTKv2):
     from .device import as_torch_device
     _check_format(format, "load")
     dev = as_torch_device(device)
-    label, graph_bytes, values_bytes = _read(model)
-    graph, values = _parse(label, graph_bytes, values_bytes)
-    try:
-        return _rebuild(graph, values, dev)
-    except _Malformed as exc:
-        raise ValueError(f"{label}: malformed cntkr model file: {exc}") from None
+    with _open_model(model) as (label, graph_bytes, values):
+        graph = _parse_graph(label, graph_bytes)
+        try:
+            return _rebuild(graph, values, dev)
+        except _Malformed as exc:
+            raise ValueError(f"{label}: malformed cntkr model file: {exc}") from None
 
 
 def restore_model(function, filename):

@@ -321,6 +321,19 @@ def test_the_archive_holds_graph_json_and_values_npz(tmp_path):
         np.testing.assert_array_equal(values[graph["nodes"][1]["value"]], z.W.value)
 
 
+def test_a_model_rezipped_with_compression_still_loads(tmp_path):
+    """The values are read in place from the stored archive; a compressed one (a zip tool's
+    repacking) is read through memory."""
+    z = C.layers.Dense(3)(C.input_variable(4, name="x"))
+    z.save(str(tmp_path / "m.model"))
+    with zipfile.ZipFile(tmp_path / "m.model") as src, \
+            zipfile.ZipFile(tmp_path / "packed.model", "w", zipfile.ZIP_DEFLATED) as dst:
+        for name in src.namelist():
+            dst.writestr(name, src.read(name))
+    g = C.load_model(str(tmp_path / "packed.model"))
+    _same(g.eval(np.ones((2, 4), np.float32)), z.eval(np.ones((2, 4), np.float32)), "eval")
+
+
 def test_typed_params_round_trip():
     from cntkr_py.variables import Axis
     values = [None, True, 3, -2.5, float("inf"), float("-inf"), "max", (1, (2, 3)), [True, (4,)],
