@@ -163,3 +163,28 @@ op_combine <- function(operands, name = "") {
   }
   cntk_call("combine", lapply(unname(operands), as_operand, arg = "operands"), name = as_name(name))
 }
+
+#' Assign a new value to a Parameter or Constant
+#'
+#' A Function whose value is `input`'s and which, when it runs, writes that
+#' value into `ref` (a Parameter or a Constant), in place: every graph using
+#' `ref` sees the new value. The write happens after the node runs; inside a
+#' [universal_learner()] update every node reads the values from before the
+#' update, as in CNTK. `ref` and `input` must have the same shape and no
+#' batch axis.
+#'
+#' @param ref The Parameter or Constant to write.
+#' @param input The new value: a Function or Variable of `ref`'s shape.
+#' @param name Name of the result (a string).
+#' @return A Function.
+#' @section Shape:
+#' Output shape = `ref`'s shape = `input`'s shape.
+#' @examplesIf is_cntkr_available()
+#' p <- op_parameter(2, init = 1)
+#' f <- op_assign(p, p * 2)
+#' func_eval(f)
+#' p$value
+#' @export
+op_assign <- function(ref, input, name = "") {
+  cntk_call("assign", as_operand(ref), as_operand(input), name = as_name(name))
+}

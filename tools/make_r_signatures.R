@@ -35,6 +35,18 @@ additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)",
 # CNTK-R defaults that could never be evaluated, recorded as cntkr's instead:
 # function -> list(argument = cntkr's default). op_reshape(name = name) refers to itself.
 fixes <- list(op_reshape = list(name = '""'))
+# The learners: CNTK-R's np$inf, cntk$default_unit_gain_value() and
+# cntk$ops$momentum_as_time_constant_schedule(720000) (np and cntk$ops do not exist in cntkr)
+# as their values; learner_adadelta()'s threshold 0 (which clips every gradient to 0) as CNTK
+# 2.7's Inf.
+local({
+  no_clip <- list(gradient_clipping_threshold_per_sample = "Inf")
+  gain <- list(unit_gain = "TRUE")
+  variance <- list(variance_momentum = "momentum_as_time_constant_schedule(720000)")
+  for (f in c("learner_sgd", "learner_adagrad", "learner_rmsprop", "learner_adadelta")) fixes[[f]] <<- no_clip
+  for (f in c("learner_momentum_sgd", "learner_nesterov")) fixes[[f]] <<- c(no_clip, gain)
+  for (f in c("learner_adam", "learner_fsadagrad")) fixes[[f]] <<- c(no_clip, gain, variance)
+})
 
 signature <- function(fun_expr) {
   fmls <- as.list(fun_expr[[2]])

@@ -53,7 +53,7 @@ from enum import Enum, unique
 import numpy as np
 import torch
 
-from .._shapes import as_bool, describe, describe_shape
+from .._shapes import as_bool, describe, describe_shape, item
 
 __all__ = ["UnitType", "IGNORE", "Learner", "UserLearner", "TrainingParameterSchedule",
            "learning_rate_schedule", "learning_parameter_schedule", "learning_parameter_schedule_per_sample",
@@ -149,15 +149,15 @@ class TrainingParameterSchedule:
                                  f"(count, value) pairs, got {describe(schedule)}")
             unit = max(self.epoch_size, 1)
             entries, end = [], 0
-            for i, item in enumerate(schedule):
-                where = f"{name}[{i}]"
-                if _is_number(item):
-                    count, value = 1, item
-                elif isinstance(item, (list, tuple)) and len(item) == 2:
-                    count = _as_count(item[0], f"the count of {where}", 0)
-                    value = item[1]
+            for i, entry in enumerate(schedule):
+                where = item(name, i)
+                if _is_number(entry):
+                    count, value = 1, entry
+                elif isinstance(entry, (list, tuple)) and len(entry) == 2:
+                    count = _as_count(entry[0], f"the count of {where}", 0)
+                    value = entry[1]
                 else:
-                    raise ValueError(f"{where} must be a number or a (count, value) pair, got {describe(item)}")
+                    raise ValueError(f"{where} must be a number or a (count, value) pair, got {describe(entry)}")
                 if count == 0 and i != len(schedule) - 1:
                     raise ValueError(f"the count of {where} must not be 0 (only the last entry's "
                                      "count may be 0: it applies to the rest)")
@@ -381,12 +381,13 @@ def _check_parameters(parameters):
     for i, p in enumerate(params):
         if not isinstance(p, Parameter):
             kind = "a Function" if isinstance(p, Function) else type(p).__name__
-            raise TypeError(f"parameters[{i}] must be a Parameter, got {kind} {describe(p)}")
+            raise TypeError(f"{item('parameters', i)} must be a Parameter, got {kind} {describe(p)}")
         if not p._resolved():
-            raise ValueError(f"parameters[{i}] ('{p.name}', shape {describe_shape(p.shape)}) has inferred "
+            raise ValueError(f"{item('parameters', i)} ('{p.name}', shape {describe_shape(p.shape)}) has inferred "
                              "dimensions: create the learner after the model has seen its input shapes")
         if id(p) in seen:
-            raise ValueError(f"parameters[{i}] ('{p.name}'): a learner's parameters must not contain duplicates")
+            raise ValueError(f"{item('parameters', i)} ('{p.name}'): a learner's parameters must not contain "
+                             "duplicates")
         seen.add(id(p))
     return params
 
@@ -468,7 +469,7 @@ class Learner:
         for i, p in enumerate(self._parameters):
             if p not in gradient_values:
                 raise ValueError(f"gradient_values has no gradient for parameter '{p.name}' "
-                                 f"(parameters[{i}], shape {describe_shape(p.shape)})")
+                                 f"({item('parameters', i)}, shape {describe_shape(p.shape)})")
             grads.append(_as_gradient(gradient_values[p], p))
         return self._update(grads, count, as_bool(is_sweep_end, "is_sweep_end"))
 
@@ -1085,4 +1086,64 @@ class UserLearner(Learner):
         return True if result is None else bool(result)
 
     def update(self, gradient_values, training_sample_count, sweep_end):
-        raise NotImplementedError("UserLearner.update must be overridden")
+        raise NotImplementedError("UserLearner.update must be overridden by a Python subclass (R code cannot "
+                                  "override it: write the update with universal_learner() and op_assign())")
+
+
+# --------------------------------------------------------------------------------------------
+# R's entry points (R/learners.R)
+def _r_gradients(learner, gradient_values):
+    """`gradient_values` from R as {Parameter: array}: a dict keyed by Parameters (or their
+    names), a tuple in the order of ``learner.parameters``, or one array for a learner of one
+    parameter; R arrays become C-order arrays of each parameter's dtype."""
+    from .._r_bridge import RValueError, from_r
+    params = learner.parameters
+    if isinstance(gradient_values, dict):
+        pairs = []
+        for k, v in gradient_values.items():
+            if isinstance(k, str):
+                hits = [p for p in params if p.name == k]
+                if len(hits) != 1:
+                    raise RValueError(f"`gradient_values`: the learner has {len(hits) or 'no'} parameter"
+                                      f"{'s' if len(hits) > 1 else ''} named \"{k}\".")
+                k = hits[0]
+            pairs.append((k, v))
+    elif isinstance(gradient_values, tuple):   # an R list (an R vector arrives as a Python list)
+        if len(gradient_values) != len(params):
+            raise RValueError(f"`gradient_values` has {len(gradient_values)} values but the learner has "
+                              f"{len(params)} parameters.")
+        pairs = list(zip(params, gradient_values))
+    else:
+        if len(params) != 1:
+            raise RValueError(f"`gradient_values` must be a dict() or a list with one gradient per parameter "
+                              f"(the learner has {len(params)}).")
+        pairs = [(params[0], gradient_values)]
+    out = {}
+    for p, v in pairs:
+        if isinstance(v, (torch.Tensor,)):
+            out[p] = v
+            continue
+        a = from_r(v, p.dtype, f"gradient_values ('{getattr(p, 'name', '')}')")
+        if a.shape != tuple(p.shape) and a.size == int(np.prod(p.shape)) and a.ndim <= 1 and len(p.shape) <= 1:
+            a = a.reshape(p.shape)   # a number or a vector for a parameter of one axis
+        out[p] = a
+    return out
+
+
+def _r_update(learner, gradient_values, training_sample_count, sweep_end=False):
+    """update_learner() / update_user_learner() from R."""
+    if not isinstance(learner, Learner):
+        raise TypeError(f"learner must be a learner (learner_sgd(), ...), got {describe(learner)}")
+    return learner.update(_r_gradients(learner, gradient_values), training_sample_count, sweep_end)
+
+
+def _r_schedule(value, name="learning_rate"):
+    """A schedule, or a number/list made into learning_parameter_schedule(value)."""
+    if isinstance(value, TrainingParameterSchedule):
+        return value
+    return _schedule_arg(value, name, None, None)
+
+
+def _r_universal(update_func, parameters):
+    """universal_learner() from R: `update_func` is an R function (its arity is checked in R)."""
+    return universal(lambda ps, gs: update_func(ps, gs), parameters)

@@ -186,6 +186,87 @@ golden_builders[["ops/crop"]] <- function(family, case, r_activation) {
   list(f = env[[length(env)]], x = inputs, params = params)
 }
 
+# learners: the case's learner (tools/goldens/learners.py) made with CNTK-R's learner_*() and
+# schedules, updated step by step with update_learner() (reset_learning_rate() where the case has
+# one); the checks are the parameters' values after each step. A case the R API cannot express
+# (a reference minibatch size, a sweep-counted list, use_mean_gradient where CNTK-R's learner has
+# no such argument) gives no checks.
+golden_builders$learners <- function(family, case, r_activation) {
+  none <- list(checks = list())
+  r_fun <- c(sgd = "learner_sgd", momentum_sgd = "learner_momentum_sgd", nesterov = "learner_nesterov",
+             adagrad = "learner_adagrad", adadelta = "learner_adadelta", rmsprop = "learner_rmsprop",
+             adam = "learner_adam", fsadagrad = "learner_fsadagrad")
+  values <- function(v) if (is.list(v)) lapply(v, unlist) else v
+  schedule <- function(v, kind, epoch_size = NULL) {
+    if (!is.list(v) || is.null(v$schedule)) {
+      if (is.null(epoch_size)) return(values(v))
+      v <- list(schedule = if (kind == "lr") "learning_parameter_schedule" else "momentum_schedule",
+                args = list(v), kwargs = list(epoch_size = epoch_size))
+    }
+    kw <- v$kwargs
+    if (!is.null(kw$minibatch_size)) return(NULL)
+    x <- values(v$args[[1]])
+    if (is.list(x) && is.null(kw$epoch_size)) return(NULL)  # counted in sweeps
+    switch(v$schedule,
+      learning_parameter_schedule = learning_rate_schedule(x, UnitType("minibatch"), kw$epoch_size),
+      learning_parameter_schedule_per_sample = learning_rate_schedule(x, UnitType("sample"), kw$epoch_size),
+      learning_rate_schedule = learning_rate_schedule(x, UnitType(v$args[[2]]$unit), kw$epoch_size),
+      momentum_schedule = momentum_schedule(x, kw$epoch_size),
+      momentum_schedule_per_sample = training_parameter_schedule(x, UnitType("sample"), kw$epoch_size),
+      momentum_as_time_constant_schedule = momentum_as_time_constant_schedule(x, kw$epoch_size)
+    )
+  }
+  args <- case$args
+  if (!is.null(args$minibatch_size)) return(none)
+  if (isTRUE(args$use_mean_gradient) && !case$learner %in% c("momentum_sgd", "adadelta")) return(none)
+  epoch_size <- args$epoch_size
+  args$epoch_size <- NULL
+  shapes <- lapply(0:2, function(k) unlist(case[[paste0("p", k)]]$shape))
+  ps <- lapply(0:2, function(k) {
+    op_parameter(shapes[[k + 1]], init = golden_array(case[[paste0("p", k)]]), dtype = case$dtype)
+  })
+  if (case$learner == "universal") {
+    lr <- args$lr
+    rule <- switch(args$rule,
+      sgd = function(p, g) op_assign(p, p - lr * g),
+      sign = function(p, g) op_assign(p, p - lr * (op_greater(g, 0) - op_less(g, 0)))
+    )
+    learner <- universal_learner(function(ps, gs) op_combine(Map(rule, ps, gs)), ps)
+  } else {
+    for (key in intersect(c("lr", "momentum", "variance_momentum"), names(args))) {
+      args[[key]] <- schedule(args[[key]], if (key == "lr") "lr" else "momentum", epoch_size)
+      if (is.null(args[[key]])) return(none)
+    }
+    if (case$learner == "adadelta") {  # CNTK-R's learner_adadelta() has no defaults for these
+      if (is.null(args$lr)) args$lr <- learning_rate_schedule(1, UnitType("sample"))
+      if (is.null(args$rho)) args$rho <- 0.95
+      if (is.null(args$epsilon)) args$epsilon <- 1e-8
+    }
+    learner <- do.call(getExportedValue("cntkr", r_fun[[case$learner]]), c(list(ps), args))
+  }
+  checks <- list()
+  for (s in seq_along(case$steps)) {
+    step <- case$steps[[s]]
+    if (isTRUE(step$sweep_end) && is.list(args$lr) && is.null(epoch_size)) return(none)
+    if (!is.null(step$reset)) {
+      reset <- schedule(step$reset, "lr")
+      if (is.null(reset)) return(none)
+      reset_learning_rate(learner, reset)
+    }
+    grads <- lapply(0:2, function(k) golden_array(case[[sprintf("g%d_p%d", s - 1, k)]]))
+    done <- update_learner(learner, grads, step$mb)
+    if (!identical(done, case$returned[[s]])) stop(case$id, " step ", s, ": update_learner() returned ", done)
+    if (abs(get_learning_rate(learner) - case$learning_rate[[s]]) > 1e-12 * abs(case$learning_rate[[s]])) {
+      stop(case$id, " step ", s, ": get_learning_rate() is ", get_learning_rate(learner))
+    }
+    for (k in 0:2) {
+      key <- sprintf("w%d_p%d", s - 1, k)
+      checks[[key]] <- list(key = key, value = ps[[k + 1]]$value)
+    }
+  }
+  list(checks = checks)
+}
+
 # composites: the case's model (tools/goldens/composites.py) as Sequential() applied to x; the
 # named layers' parameters as "<layer>_<param>" in an environment (owner$d1_W$value <- W).
 golden_builders$composites <- function(family, case, r_activation) {
@@ -254,6 +335,9 @@ golden_run_case <- function(case, family, r_activation = FALSE) {
     stop("no R builder for golden family ", family, " (golden_builders, tests/testthat/helper-goldens.R)")
   }
   built <- build(family, case, r_activation)
+  if (!is.null(built$checks)) {
+    return(built$checks)  # a family that runs its own steps (learners)
+  }
   f <- built$f
   owner <- built$params
   # one input x, or a named list of several (fed as a list named by the inputs' names)
