@@ -381,3 +381,17 @@ def test_fashion_mnist_test_set_converts(tmp_path):
         assert f.min() >= 0 and f.max() <= 255 and (mb[src.streams.labels].asarray().sum(1) == 1).all()
         n += f.shape[0]
     assert n == 10000
+
+
+def test_bench_reader_runs(tmp_path):
+    """bench/reader.py (cntkr against CNTK 2.7) on a small file, without CNTK."""
+    sys.path.insert(0, os.path.join(ROOT, "bench"))
+    try:
+        import reader
+    finally:
+        sys.path.pop(0)
+    path = write(tmp_path, "".join(f"|labels {' '.join('1' if j == i % 10 else '0' for j in range(10))} "
+                                   f"|features {' '.join(['0'] * 783)} {i}\n" for i in range(100)))
+    med = reader.main(["--file", path, "--repeats", "1", "--no-cntk"])
+    assert set(med) == {"cntkr_py"} and med["cntkr_py"] > 0
+    assert reader.sweep(io, path)[0] == 100

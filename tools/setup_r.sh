@@ -35,6 +35,9 @@ DEB_PACKAGES=(
   r-cran-testthat r-cran-knitr r-cran-markdown
   # to unpack trixie's source tarball
   xz-utils
+  # Fashion-MNIST (IDX files in /usr/share/datasets/fashion-mnist), converted to CTF by
+  # tools/fashion_mnist_to_ctf.py for the reader's tests, bench/reader.py and the mnist example
+  dataset-fashion-mnist
 )
 missing=()
 for pkg in "${DEB_PACKAGES[@]}"; do
