@@ -280,3 +280,23 @@ def test_user_learner_gets_numpy_gradients():
     assert lr._update([torch.tensor([2.0, 4.0])], 2)
     np.testing.assert_allclose(p.value, [-0.4, -0.8], rtol=1e-6)
     assert lr.total_number_of_samples_seen == 2
+
+
+def _golden_errors():
+    from goldens_io import errors
+    return errors("learners")
+
+
+@pytest.mark.parametrize("entry", _golden_errors(), ids=lambda e: e["id"])
+def test_what_cntk_rejects_cntkr_rejects_too(entry):
+    """tests/goldens/learners/errors.json: the configurations CNTK 2.7 rejects, rejected by cntkr
+    with a ValueError naming the argument."""
+    import pathlib
+    import sys
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tools"))
+    from goldens import learners as gl
+    ps = params((2,))
+    with pytest.raises(ValueError) as err:
+        gl.make_learner(C, entry, ps)
+    names = [k for k in entry["args"] if k in str(err.value)] + (["count"] if "count" in str(err.value) else [])
+    assert names, (str(err.value), entry["cntk_error"])

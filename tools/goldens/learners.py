@@ -53,9 +53,9 @@ class LearnerCases(Cases):
     def __init__(self):
         Cases.__init__(self, config_key="args")
 
-    def learner(self, cid, learner, args, dtype="float32", reset=None, scale=1.0):
+    def learner(self, cid, learner, args, dtype="float32", reset=None, scale=1.0, expect_error=False):
         """reset: {step index: schedule} applied with reset_learning_rate before that step."""
-        self.add(cid, learner, args, [], dtype=dtype)
+        self.add(cid, learner, args, [], dtype=dtype, expect_error=expect_error)
         spec = self.items[-1]
         spec["learner"] = learner
         spec["reset"] = dict((str(k), v) for k, v in (reset or {}).items())
@@ -165,6 +165,15 @@ def specs():
     # universal: the update as a graph of assign() nodes
     L("universal_sgd", "universal", {"rule": "sgd", "lr": 0.05})
     L("universal_sign", "universal", {"rule": "sign", "lr": 0.01})
+    # configurations CNTK 2.7 rejects (errors.json; cntkr rejects them too, naming the argument)
+    bad = dict(expect_error=True)
+    L("rmsprop_gamma_1", "rmsprop", dict(rms, lr=0.1, gamma=1.0), **bad)
+    L("rmsprop_inc_1", "rmsprop", dict(rms, lr=0.1, inc=1.0), **bad)
+    L("rmsprop_dec_1", "rmsprop", dict(rms, lr=0.1, dec=1.0), **bad)
+    L("rmsprop_max_below_min", "rmsprop", dict(rms, lr=0.1, max=0.001), **bad)
+    L("rmsprop_min_0", "rmsprop", dict(rms, lr=0.1, min=0.0), **bad)
+    L("adam_negative_epsilon", "adam", {"lr": 0.1, "momentum": 0.9, "epsilon": -1.0}, **bad)
+    L("sgd_schedule_zero_count_inside", "sgd", {"lr": lps([[2, 0.1], [0, 0.2], [1, 0.3]], epoch_size=2)}, **bad)
     L("universal_f64", "universal", {"rule": "sgd", "lr": 0.0625}, dtype="float64")  # 2**-4: CNTK 2.7 rounds a Python number to float32 even in a float64 graph
     return cs
 
