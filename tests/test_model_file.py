@@ -277,7 +277,7 @@ def test_restore_copies_the_saved_values_in_place(tmp_path):
     live = [p.data() for p in z.parameters]
     for p in z.parameters:
         p.value = np.full(p.shape, 7, np.float32)
-    assert z.restore(str(tmp_path / "m.model")) is z
+    assert z.restore(str(tmp_path / "m.model")) is None  # CNTK 2.7's
     for p, s, t in zip(z.parameters, saved, live):
         np.testing.assert_array_equal(p.value, s)
         assert p.data() is t  # in place

@@ -244,9 +244,10 @@ class Function(Variable):
 
     def restore(self, filename):
         """Copy the parameter and constant values saved in `filename` into this Function's, in
-        place (the saved model must have the same parameters and constants)."""
+        place (the saved model must have the same parameters and constants); returns None, as
+        CNTK 2.7."""
         from .. import model_file
-        return model_file.restore_model(self, filename)
+        model_file.restore_model(self, filename)
 
     # ---- running (see cntkr_py.executor) -----------------------------------------------
     def eval(self, arguments=None, outputs=None, device=None, as_numpy=True):
