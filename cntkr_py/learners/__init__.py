@@ -211,7 +211,7 @@ class TrainingParameterSchedule:
 
 def _time_constant(t):
     if t < 0:
-        raise ValueError(f"momentum (a time constant) must not be negative, got {t!r}")
+        raise ValueError(f"momentum (a time constant) must not be negative, got {describe(t)}")
     return 0.0 if t == 0 else math.exp(-1.0 / t)
 
 
@@ -315,7 +315,7 @@ def _schedule_arg(value, name, ref_minibatch_size, epoch_size, use_mean_gradient
     for _, v in s._entries:
         if (lower is not None and v < lower) or (upper is not None and v > upper):
             rng = f"in [{lower}, {upper}]" if upper is not None else f">= {lower}"
-            raise ValueError(f"{name} must be {rng}, got {v!r}")
+            raise ValueError(f"{name} must be {rng}, got {describe(v)}")
     return s
 
 
@@ -352,7 +352,7 @@ class _Options:
         clip = _as_value(clip, "gradient_clipping_threshold_per_sample")
         if clip <= 0:
             raise ValueError(f"gradient_clipping_threshold_per_sample must be positive (Inf: no clipping), "
-                             f"got {clip!r}")
+                             f"got {describe(clip)}")
         self.clip = clip
         self.truncation = as_bool(truncation, "gradient_clipping_with_truncation")
 
@@ -360,7 +360,7 @@ class _Options:
 def _as_nonneg(v, name):
     v = _as_value(v, name)
     if v < 0 or math.isinf(v):
-        raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
+        raise ValueError(f"{name} must be a finite number >= 0, got {describe(v)}")
     return v
 
 
@@ -430,7 +430,7 @@ class Learner:
                              f"got {describe(learning_rate)}")
         for _, v in learning_rate._entries:
             if v < 0:
-                raise ValueError(f"learning_rate must be >= 0, got {v!r}")
+                raise ValueError(f"learning_rate must be >= 0, got {describe(v)}")
         new = _copy(learning_rate)
         new.minibatch_size = self._lr.minibatch_size
         offset = self._sweeps if new.is_sweep_based() else self._samples
@@ -690,9 +690,9 @@ class _AdaDelta(Learner):
         self._rho = _as_value(rho, "rho")
         self._eps = _as_value(epsilon, "epsilon")
         if not 0 <= self._rho <= 1:
-            raise ValueError(f"rho must be in [0, 1], got {self._rho!r}")
+            raise ValueError(f"rho must be in [0, 1], got {describe(self._rho)}")
         if self._eps < 0:
-            raise ValueError(f"epsilon must be >= 0, got {self._eps!r}")
+            raise ValueError(f"epsilon must be >= 0, got {describe(self._eps)}")
 
     def _step(self, params, gs, state, lr, mb, dtype):
         rho, eps = _scalar(self._rho, dtype), _scalar(self._eps, dtype)
@@ -723,15 +723,15 @@ class _RMSProp(Learner):
         self._max = _as_value(max, "max")
         self._min = _as_value(min, "min")
         if not 0 < self._gamma < 1:
-            raise ValueError(f"gamma must be in (0, 1), got {self._gamma!r}")
+            raise ValueError(f"gamma must be in (0, 1), got {describe(self._gamma)}")
         if not self._inc > 1:
-            raise ValueError(f"inc must be greater than 1, got {self._inc!r}")
+            raise ValueError(f"inc must be greater than 1, got {describe(self._inc)}")
         if not 0 < self._dec < 1:
-            raise ValueError(f"dec must be in (0, 1), got {self._dec!r}")
+            raise ValueError(f"dec must be in (0, 1), got {describe(self._dec)}")
         if not self._min > 0:
-            raise ValueError(f"min must be greater than 0, got {self._min!r}")
+            raise ValueError(f"min must be greater than 0, got {describe(self._min)}")
         if not (self._max > 0 and self._max > self._min):
-            raise ValueError(f"max must be greater than 0 and than min ({self._min!r}), got {self._max!r}")
+            raise ValueError(f"max must be greater than 0 and than min ({describe(self._min)}), got {describe(self._max)}")
         self._ave = as_bool(need_ave_multiplier, "need_ave_multiplier")
         self._count = 0
 
@@ -756,13 +756,15 @@ class _RMSProp(Learner):
         torch._foreach_addcmul_(s, gs, gs, value=f(1 - f(self._gamma)))
         new_sign = torch._foreach_sign(gs)
         agree = torch._foreach_mul(signs, new_sign)
-        factors = []
         lr32 = f(lr)
-        for t, a, sq, g in zip(steps, agree, s, gs):
-            grown = torch.clamp(t * f(self._inc), max=f(self._max))
-            shrunk = torch.clamp(t * f(self._dec), min=f(self._min))
-            t.copy_(torch.where(a > 0, grown, shrunk))
-            factors.append(t / torch.sqrt(sq + f(1e-6)))
+        grown = torch._foreach_mul(steps, f(self._inc))
+        torch._foreach_clamp_max_(grown, f(self._max))
+        shrunk = torch._foreach_mul(steps, f(self._dec))
+        torch._foreach_clamp_min_(shrunk, f(self._min))
+        torch._foreach_copy_(steps, [torch.where(a > 0, up, down) for a, up, down in zip(agree, grown, shrunk)])
+        factors = torch._foreach_add(s, f(1e-6))
+        torch._foreach_sqrt_(factors)
+        factors = torch._foreach_div(steps, factors)
         torch._foreach_copy_(signs, new_sign)
         step = torch._foreach_mul(gs, factors)
         if self._ave:
@@ -781,7 +783,7 @@ class _Adam(_MomentumLearner):
         self._variance = variance_momentum
         self._eps = _as_value(epsilon, "epsilon")
         if self._eps < 0:
-            raise ValueError(f"epsilon must be >= 0, got {self._eps!r}")
+            raise ValueError(f"epsilon must be >= 0, got {describe(self._eps)}")
         self._adamax = as_bool(adamax, "adamax")
         self._count = 0.0
 
