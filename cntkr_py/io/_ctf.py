@@ -68,6 +68,7 @@ def parse_block_numpy(buf: bytes, streams: list, filename: str, first_line: int,
     nl = np.flatnonzero(a == _NL)
     line_starts = np.concatenate(([0], nl[:-1] + 1))
     n_lines = nl.size
+    state["lines"] = n_lines
 
     # ---- 1. the |name tokens --------------------------------------------------------
     bars = np.flatnonzero(a == _BAR)
@@ -361,6 +362,7 @@ def parse_block_c(buf: bytes, streams: list, filename: str, first_line: int, sta
     import ctypes
     k = len(streams)
     rows = buf.count(b"\n") + 1
+    state["lines"] = rows - 1
     out = [np.zeros((rows, s.dim), dtype) for s in streams]
     names = [s.alias.encode() for s in streams]
     err_line = ctypes.c_long(0)
@@ -387,6 +389,25 @@ def parse_block(buf, streams, filename, first_line, state, dtype=np.float32):
     if _C_PARSE is not None:
         return parse_block_c(buf, streams, filename, first_line, state, dtype)
     return parse_block_numpy(buf, streams, filename, first_line, state, dtype)
+
+
+def _permuted(parts, samples, rng, piece=2048):
+    """The samples of `parts` (blocks: lists of arrays per stream) in a random order, a piece of
+    `piece` samples at a time, gathered straight from the blocks (no copy of the whole window)."""
+    sizes = np.array([p[0].shape[0] for p in parts])
+    offsets = np.concatenate(([0], np.cumsum(sizes)))
+    perm = rng.permutation(samples)
+    for start in range(0, samples, piece):
+        idx = perm[start:start + piece]
+        part = np.searchsorted(offsets, idx, side="right") - 1
+        local = idx - offsets[part]
+        out = [np.empty((idx.size,) + a.shape[1:], a.dtype) for a in parts[0]]
+        for j in np.unique(part):
+            hit = part == j
+            rows = local[hit]
+            for k, a in enumerate(parts[j]):
+                out[k][hit] = a[rows]
+        yield out
 
 
 # ---- reading a file in blocks -------------------------------------------------------------------
@@ -427,7 +448,7 @@ class Reader:
                 continue
             block, rest = data[:cut], data[cut:]
             yield parse_block(block, self.streams, self.filename, line, state)
-            line += block.count(b"\n")
+            line += state["lines"]
 
     def sequential(self):
         """One sweep in file order, a block (list of arrays per stream) at a time."""
@@ -487,11 +508,8 @@ class Reader:
                         break
                 if not parts:
                     continue
-                window = [np.concatenate([p[k] for p in parts]) if len(parts) > 1 else parts[0][k]
-                          for k in range(len(self.streams))]
-                perm = rng.permutation(samples)
                 total += samples
-                yield [w[perm] for w in window]
+                yield from _permuted(parts, samples, rng)
         self._sweep_samples = total
         self.empty = total == 0
 
