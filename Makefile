@@ -48,6 +48,7 @@ goldens:
 bench: setup
 	$(PY) -m pip install -q --disable-pip-version-check -r bench/requirements.txt
 	$(PY) bench/run.py --train
+	$(PY) bench/reader.py
 
 # Python API reference (HTML in docs/_build); R's reference is the roxygen Rd in man/.
 docs: setup-python

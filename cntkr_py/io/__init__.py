@@ -537,6 +537,10 @@ class MinibatchSourceFromData(_Source):
     def current_position(self, position):
         self.restore_from_checkpoint(position)
 
+    def __repr__(self):
+        return (f"MinibatchSourceFromData({self._size} samples, streams: "
+                f"{', '.join(map(repr, self._streams.values()))})")
+
 
 # ---- the entry points of the R wrappers (R/io.R): one call each, any source ----------------------
 def _source(value, name="minibatch_source"):
