@@ -411,19 +411,41 @@ def _member_file(fh, z, name):
 
 
 class _Values:
-    """The arrays of values.npz, each read from the file when a node asks for it (never
-    unpickled: object arrays are refused)."""
+    """The arrays of values.npz, each read from the file when a node asks for it. Its .npy header
+    is checked against the graph's shape and dtype, and against the bytes the archive really
+    holds, before any memory is allocated; nothing is unpickled (object arrays are refused)."""
 
-    def __init__(self, npz):
+    def __init__(self, npz, size):
         self._npz = npz
+        self._size = size
         self._names = set(npz.files) if npz is not None else set()
 
-    def get(self, key):
+    def get(self, key, shape, dtype):
+        """The array `key` (None when the archive has none), of `shape` and `dtype`."""
         if not isinstance(key, str) or key not in self._names:
             return None
         try:
+            with self._npz.zip.open(f"{key}.npy") as f:
+                version = np.lib.format.read_magic(f)
+                if version == (1, 0):
+                    stored_shape, _, stored_dtype = np.lib.format.read_array_header_1_0(f)
+                elif version == (2, 0):
+                    stored_shape, _, stored_dtype = np.lib.format.read_array_header_2_0(f)
+                else:
+                    raise ValueError(f".npy format version {version}")
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
+            raise _Malformed(f"{_VALUES}: {key!r} is not a plain array ({exc})") from None
+        if stored_dtype.hasobject:
+            raise _Malformed(f"{_VALUES}: {key!r} holds Python objects (pickled data), which a "
+                             "model file never loads")
+        if list(stored_shape) != list(shape) or stored_dtype.name != dtype:
+            raise _Malformed(f"the stored value {key!r} has shape {list(stored_shape)} and dtype "
+                             f"{stored_dtype.name}; the graph says {shape} and {dtype}")
+        if math.prod(stored_shape) * stored_dtype.itemsize > self._size:
+            raise _Malformed(f"{_VALUES}: {key!r} claims more bytes than the archive holds")
+        try:
             return self._npz[key]
-        except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        except (ValueError, OSError, zipfile.BadZipFile, EOFError, RuntimeError) as exc:
             raise _Malformed(f"{_VALUES}: {key!r} is not a plain array ({exc})") from None
 
 
@@ -453,6 +475,7 @@ def _open_model(model):
                 raise ValueError(f"{label}: {_GRAPH} is larger than a model's graph can be")
             graph_bytes = z.read(_GRAPH)
             member = _member_file(fh, z, _VALUES) if _VALUES in names else None
+            member_size = z.getinfo(_VALUES).file_size if member is not None else 0
         except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, NotImplementedError,
                 RuntimeError) as exc:
             raise ValueError(f"{label}: not a cntkr model file ({exc})") from None
@@ -465,7 +488,7 @@ def _open_model(model):
             if not hasattr(npz, "files"):
                 raise ValueError(f"{label}: {_VALUES}: not a readable value archive (an .npy "
                                  "array, not an .npz archive)")
-        yield label, graph_bytes, _Values(npz)
+        yield label, graph_bytes, _Values(npz, member_size)
     finally:
         if npz is not None:
             npz.close()
@@ -476,7 +499,7 @@ def _parse_graph(label, graph_bytes):
     try:
         graph = json.loads(graph_bytes.decode("utf-8"),
                            parse_constant=lambda c: (_ for _ in ()).throw(_Malformed(c)))
-    except (UnicodeDecodeError, json.JSONDecodeError, _Malformed) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, _Malformed, RecursionError) as exc:
         raise ValueError(f"{label}: not a cntkr model file ({_GRAPH} is not valid JSON: "
                          f"{exc})") from None
     if not isinstance(graph, dict) or graph.get("format") != FORMAT_NAME:
@@ -554,14 +577,13 @@ def _rebuild(graph, values, device):
                 v.needs_gradient = bool(rec.get("needs_gradient"))
         elif kind in ("parameter", "constant"):
             key = rec.get("value")
-            arr = values.get(key) if isinstance(key, str) else None
+            try:
+                arr = values.get(key, shape, dtype)
+            except _Malformed as exc:
+                raise _Malformed(f"node {i} ({kind} {name!r}): {exc}") from None
             if arr is None:
                 raise _Malformed(f"node {i} ({kind} {name!r}): its value {key!r} is not in "
                                  f"{_VALUES}")
-            if list(arr.shape) != shape or arr.dtype.name != dtype:
-                raise _Malformed(f"node {i} ({kind} {name!r}): the stored value has shape "
-                                 f"{list(arr.shape)} and dtype {arr.dtype.name}; the graph says "
-                                 f"{shape} and {dtype}")
             if not arr.flags.c_contiguous or not arr.flags.writeable:
                 arr = np.array(arr, order="C")
             tensor = torch.from_numpy(arr).to(device=device, dtype=torch_dtype(dtype))
@@ -602,6 +624,9 @@ def load_model(model, device=None, format=ModelFormat.CNTKv2):
             return _rebuild(graph, values, dev)
         except _Malformed as exc:
             raise ValueError(f"{label}: malformed cntkr model file: {exc}") from None
+        except RecursionError:
+            raise ValueError(f"{label}: malformed cntkr model file: values nested too "
+                             "deeply") from None
 
 
 def restore_model(function, filename):

@@ -397,15 +397,43 @@ class _Boom:
 def test_a_pickle_in_values_npz_is_refused_without_running(tmp_path, monkeypatch):
     sentinel = tmp_path / "pwned"
     monkeypatch.setenv("CNTKR_TEST_SENTINEL", str(sentinel))
-    evil = np.empty(1, dtype=object)
-    evil[0] = _Boom()
+    evil = np.empty((3, 2), dtype=object)
+    evil[...] = _Boom()
     npz = io.BytesIO()
     np.savez(npz, v1=evil, v2=np.zeros(2, np.float32))
     path = tmp_path / "evil.model"
     path.write_bytes(_with(values=npz.getvalue()))
-    with pytest.raises(ValueError, match=f"{path}: .*allow_pickle"):
+    with pytest.raises(ValueError, match=f"{path}: .*'v1' holds Python objects"):
         C.load_model(str(path))
     assert not sentinel.exists()
+    # a plain .npy of objects as values.npz: refused by numpy's allow_pickle=False
+    npy = io.BytesIO()
+    np.save(npy, evil, allow_pickle=True)
+    path.write_bytes(_with(values=npy.getvalue()))
+    with pytest.raises(ValueError, match=f"{path}: values.npz: not a readable value archive.*pickle"):
+        C.load_model(str(path))
+    assert not sentinel.exists()
+
+
+def test_an_array_header_claiming_more_than_the_file_holds_is_refused(tmp_path):
+    """The .npy header is checked before any memory is allocated for it."""
+    head = io.BytesIO()
+    np.lib.format.write_array_header_1_0(head, {"descr": "<f4", "fortran_order": False,
+                                                "shape": (100000, 1000)})
+
+    def huge(graph):
+        graph["nodes"][1]["shape"] = [100000, 1000]
+    path = tmp_path / "huge.model"
+    path.write_bytes(_with(huge, values=_zip({"v1.npy": head.getvalue(),
+                                               "v2.npy": _npy(np.zeros(2, np.float32))})))
+    with pytest.raises(ValueError, match=f"{path}: .*'v1' claims more bytes than the archive holds"):
+        C.load_model(str(path))
+
+
+def _npy(arr):
+    b = io.BytesIO()
+    np.save(b, arr)
+    return b.getvalue()
 
 
 def _set(key, value, node=None):
@@ -421,13 +449,14 @@ BAD = [
     ("zip_without_graph", _zip({"values.npz": b""}), "has no graph.json"),
     ("graph_not_json", _zip({"graph.json": b"{nope"}), "not valid JSON"),
     ("graph_with_nan", _zip({"graph.json": b'{"format": NaN}'}), "not valid JSON"),
+    ("deep_nesting", _zip({"graph.json": b"[" * 100000 + b"]" * 100000}), "not valid JSON"),
     ("other_format", _with(_set("format", "onnx")), "does not name the format"),
     ("future_version", _with(_set("version", 99)), "version 99 is not one this cntkr reads"),
     ("unknown_op", _with(_set("op", "os.system", node=3)), "unknown op 'os.system'"),
     ("forward_reference", _with(_set("inputs", [0, 1, 3], node=3)), "indices of earlier nodes"),
     ("unknown_kind", _with(_set("kind", "code", node=0)), "unknown kind 'code'"),
     ("bad_dtype", _with(_set("dtype", "object", node=1)), "dtype 'object'"),
-    ("value_shape_mismatch", _with(_set("shape", [4, 2], node=1)), "stored value has shape"),
+    ("value_shape_mismatch", _with(_set("shape", [4, 2], node=1)), "stored value 'v1' has shape \\[3, 2\\]"),
     ("missing_value", _with(_set("value", "nothere", node=1)), "is not in values.npz"),
     ("unknown_tag", _with(_set("params", {"output_rank": {"eval": "1"}}, node=3)), "not a value of the format"),
     ("shape_rule_refuses", _with(_set("params", {"output_rank": 5}, node=3)), "cannot be rebuilt"),
