@@ -395,3 +395,11 @@ def test_bench_reader_runs(tmp_path):
     med = reader.main(["--file", path, "--repeats", "1", "--no-cntk"])
     assert set(med) == {"cntkr_py"} and med["cntkr_py"] > 0
     assert reader.sweep(io, path)[0] == 100
+
+
+def test_files_without_samples(tmp_path, parser):
+    for text in ("", "\n\n", "|# only a comment\n"):
+        for kw in ({"randomize": False}, {}):
+            src = source(write(tmp_path, text, "e.ctf"), **kw)
+            with pytest.raises(ValueError, match="e.ctf: no samples in the file"):
+                src.next_minibatch(2)
