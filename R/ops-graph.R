@@ -168,10 +168,10 @@ op_combine <- function(operands, name = "") {
 #'
 #' A Function whose value is `input`'s and which, when it runs, writes that
 #' value into `ref` (a Parameter or a Constant), in place: every graph using
-#' `ref` sees the new value. The write happens after the node runs; inside a
-#' [universal_learner()] update every node reads the values from before the
-#' update, as in CNTK. `ref` and `input` must have the same shape and no
-#' batch axis.
+#' `ref` sees the new value. The write happens at the end of the run: every
+#' node of the run reads `ref`'s old value, as in CNTK (so in a
+#' [universal_learner()] update). `ref` and `input` must have the same shape
+#' and no batch axis.
 #'
 #' @param ref The Parameter or Constant to write.
 #' @param input The new value: a Function or Variable of `ref`'s shape.

@@ -55,6 +55,9 @@ class Plan:
             self.steps.append((node.step(), tuple(self.slots[id(i)] for i in node.inputs)))
             self.slots[id(node)] = len(self.slots)
         self._train_steps = None
+        # assign() nodes write their Parameters/Constants when the whole run is done (CNTK's
+        # order: every node of a run reads the values from before it)
+        self.assigns = any(n.op.name == "Assign" for n in self.functions)
         self.leaf_plan = [(v, v.is_input) for v in self.leaves]
         self.args = [v for v in self.leaves if v.is_input]
         self.arg_ids = {id(v) for v in self.args}
@@ -134,6 +137,13 @@ class Plan:
     def run(self, feed: dict, dev, override=None, training=False) -> list:
         """Every node's value, by slot (the root's is the last); `training` runs each op's
         training forward (the one switch between inference and training mode)."""
+        if self.assigns:
+            from .ops.assign import deferred_assignments
+            with deferred_assignments():
+                return self._run(feed, dev, override, training)
+        return self._run(feed, dev, override, training)
+
+    def _run(self, feed: dict, dev, override, training) -> list:
         values = []
         append = values.append
         for leaf, is_input in self.leaf_plan:

@@ -4,10 +4,9 @@ Parameter or Constant ``ref`` when the Function runs, and outputs that value.
 As measured with CNTK 2.7: the output is the new value; ``ref`` and ``input`` must have the
 same static shape, and neither may have the batch axis; every other node of the same run still
 reads ``ref``'s old value (``combine([assign(p, p + 1), p * 10])`` gives ``p + 1`` and
-``p * 10`` of the old ``p``). cntkr writes ``ref`` when the Assign node runs, unless the run
-happens inside :func:`deferred_assignments` (the universal learner's runs do), which holds the
-writes back to the end of the run as CNTK does; outside it, a node that reads ``ref`` *after*
-the Assign in the same run sees the new value (documented difference).
+``p * 10`` of the old ``p``): the executor runs a graph with Assign nodes inside
+:func:`deferred_assignments`, which holds the writes back to the end of the run. (In a training
+run, ``grad``, the writes happen after the forward pass; CNTK's after the backward pass.)
 """
 from __future__ import annotations
 
