@@ -204,3 +204,15 @@ def test_criteria_name_bad_arguments():
         C.binary_cross_entropy(iv(4), iv(3))
     with pytest.raises(ValueError, match=r"weighted_binary_cross_entropy: output \(4,\), target \(4,\) and weight \(1,\)"):
         C.weighted_binary_cross_entropy(iv(4), iv(4), iv(1))
+
+
+def test_every_configuration_cntk_rejects_is_rejected():
+    """tests/goldens/ops/losses/errors.json: what CNTK 2.7 refused, cntkr refuses too (naming it)."""
+    from goldens_io import errors
+    rejected = errors("ops/losses")
+    assert len(rejected) == 5
+    for case in rejected:
+        op = case["op"]
+        args = [iv(tuple(o["shape"])) for o in op["operands"]]
+        with pytest.raises((ValueError, TypeError), match=op["name"].replace("_", ".") + "|topN"):
+            getattr(C, op["name"])(*args, **op["kwargs"])

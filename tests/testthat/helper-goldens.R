@@ -147,6 +147,12 @@ golden_op_calls <- local({
     reduce_sum = reduce(op_reduce_sum), reduce_mean = reduce(op_reduce_mean),
     reduce_max = reduce(op_reduce_max), reduce_min = reduce(op_reduce_min),
     reduce_prod = reduce(op_reduce_prod), reduce_log_sum_exp = reduce(op_reduce_log_sum_exp),
+    # the criteria: CNTK-R's loss_*() and classification_error()
+    cross_entropy_with_softmax = function(args, kw) do.call(loss_cross_entropy_with_softmax, c(args, flat(kw))),
+    binary_cross_entropy = function(args, kw) do.call(loss_binary_cross_entropy, c(args, flat(kw))),
+    squared_error = function(args, kw) do.call(loss_squared_error, c(args, flat(kw))),
+    cosine_distance = function(args, kw) do.call(loss_cosine_distance, c(args, flat(kw))),
+    classification_error = function(args, kw) do.call(classification_error, c(args, flat(kw))),
     swapaxes = function(args, kw) do.call(op_swap_axes, c(args, flat(kw))),
     splice = function(args, kw) do.call(op_splice, c(list(args), flat(kw))),
     pad = function(args, kw) {

@@ -1,0 +1,77 @@
+# Progress writers from R (CNTK-R's logging-progress_print.R names): the printer's CNTK text
+# (the Python tests compare every configuration with CNTK 2.7's own output), TensorBoard event
+# files, the parameter count, trace levels, and arguments named in errors.
+
+# What Python printed while `expr` ran, as lines.
+py_lines <- function(expr) {
+  strsplit(reticulate::py_capture_output(expr), "\n", fixed = TRUE)[[1]]
+}
+
+test_that("ProgressPrinter prints CNTK's lines in R's console", {
+  skip_if_no_cntkr()
+  printer <- ProgressPrinter(freq = 2, tag = "Training", num_epochs = 3)
+  out <- py_lines({
+    printer_write(printer, "Learning rate per minibatch", 0.1)
+    printer_log(printer, "a message")
+    reticulate::py_call(reticulate::py_get_attr(printer, "_update_training"), 4L, 6.0, 2.0)
+    reticulate::py_call(reticulate::py_get_attr(printer, "_update_training"), 4L, 2.0, 0.0)
+    reticulate::py_call(reticulate::py_get_attr(printer, "_write_training_summary"))
+    printer_end_progress_print(printer, "done")
+  })
+  expect_equal(out[1:3], c("Learning rate per minibatch: 0.1", "a message",
+                           " Minibatch[   1-   2]: loss = 1.000000 * 8, metric = 25.00% * 8;"))
+  expect_match(out[4], "^Finished Epoch\\[1 of 3\\]: \\[Training\\] loss = 1.000000 \\* 8, metric = 25.00% \\* 8 ")
+  expect_equal(out[5], "CNTKCommandTrainEnd: train")
+  expect_null(reticulate::py_get_attr(printer, "_bar", silent = TRUE) |> reticulate::py_to_r())  # not interactive
+})
+
+test_that("ProgressPrinter writes to a file with the rank in its name", {
+  skip_if_no_cntkr()
+  path <- tempfile()
+  out <- py_lines(printer <- ProgressPrinter(freq = 0, log_to_file = path, rank = 1))
+  expect_equal(out, paste0("Redirecting log to file ", path, "rank1"))
+  printer_end_progress_print(printer, "bye")
+  lines <- readLines(paste0(path, "rank1"))
+  expect_equal(lines[c(2, 5, 8, 9)], c("CNTKCommandTrainInfo: train : 300", " average      since    average      since      examples",
+                                        "CNTKCommandTrainEnd: train", "bye"))
+})
+
+test_that("TensorBoardProgressWriter writes an event file", {
+  skip_if_no_cntkr()
+  dir <- tempfile()
+  writer <- TensorBoardProgressWriter(freq = 1, log_dir = dir)
+  tensorboard_write_value(writer, "learning_rate", 0.1, 1)
+  tensorboard_flush(writer)
+  tensorboard_close(writer)
+  expect_true(any(grepl("tfevents", list.files(dir))))
+  expect_error(tensorboard_flush(writer), "closed TensorBoardProgressWriter")
+})
+
+test_that("log_number_of_parameters and trace levels as in CNTK 2.7", {
+  skip_if_no_cntkr()
+  z <- Dense(3)(op_input_variable(4))
+  expect_equal(py_lines(log_number_of_parameters(z, trace_level = 1)),
+               c("Training 15 parameters in 2 parameter tensors.", "", "\t(4, 3)", "\t(3,)"))
+  expect_equal(get_logging_trace_level(), 1)
+  set_logging_trace_level(TraceLevel("Info"))
+  expect_equal(get_logging_trace_level(), 2)
+  set_logging_trace_level(1)
+  cb <- TrainingSummaryProgressCallback(10, function(i, loss, metric, n) NULL)
+  expect_s3_class(cb, "cntkr_object")
+})
+
+test_that("the writers name bad arguments in R's words", {
+  skip_if_no_cntkr()
+  expect_error(ProgressPrinter(freq = -1), "`freq` must be whole numbers >= 0", class = "value_error")
+  expect_error(ProgressPrinter(tag = 2), "`tag` must be a single string", class = "value_error")
+  expect_error(ProgressPrinter(gen_heartbeat = "yes"), "`gen_heartbeat` must be TRUE or FALSE", class = "value_error")
+  expect_error(ProgressPrinter(log_to_file = 3), "`log_to_file` must be a file or directory name",
+               class = "value_error")
+  expect_error(TensorBoardProgressWriter(freq = 0), "`freq` must be whole numbers >= 1", class = "value_error")
+  expect_error(printer_log("x", "m"), "`printer` must be a ProgressPrinter", class = "value_error")
+  expect_error(tensorboard_write_value(ProgressPrinter(), "a", 1, 1), "must be a TensorBoardProgressWriter",
+               class = "value_error")
+  expect_error(log_number_of_parameters(3), "`model` must be a Function or layer", class = "value_error")
+  expect_error(TraceLevel("Debug"), "`level` must be one of", class = "value_error")
+  expect_error(TrainingSummaryProgressCallback(10, 3), "`callback` must be a function", class = "value_error")
+})
