@@ -601,8 +601,12 @@ class Learner:
     def _load_extra_state(self, extra):
         pass
 
+    _kind = "Learner"
+
     def __repr__(self):
-        return f"{type(self).__name__}({len(self._parameters)} parameters, learning rate {self.learning_rate()!r})"
+        n = len(self._parameters)
+        return (f"{self._kind} over {n} parameter{'' if n == 1 else 's'}, learning rate {self.learning_rate()!r}, "
+                f"{self._samples} samples seen")
 
 
 def _as_gradient(g, p):
@@ -635,11 +639,15 @@ class _MomentumLearner(Learner):
 
 
 class _SGD(Learner):
+    _kind = "sgd"
+
     def _step(self, params, gs, state, lr, mb, dtype):
         torch._foreach_add_(params, gs, alpha=-_scalar(lr, dtype))
 
 
 class _MomentumSGD(_MomentumLearner):
+    _kind = "momentum_sgd"
+
     _buffers = ("momentum",)
 
     def _step(self, params, gs, state, lr, mb, dtype):
@@ -660,6 +668,8 @@ class _MomentumSGD(_MomentumLearner):
 
 
 class _Nesterov(_MomentumLearner):
+    _kind = "nesterov"
+
     _buffers = ("momentum",)
 
     def _step(self, params, gs, state, lr, mb, dtype):
@@ -673,6 +683,8 @@ class _Nesterov(_MomentumLearner):
 
 
 class _AdaGrad(Learner):
+    _kind = "adagrad"
+
     _buffers = ("sum_sq",)
 
     def __init__(self, parameters, lr, need_ave_multiplier, options, minibatch_size):
@@ -695,6 +707,8 @@ class _AdaGrad(Learner):
 
 
 class _AdaDelta(Learner):
+    _kind = "adadelta"
+
     _buffers = ("sq_grad", "sq_delta")
 
     def __init__(self, parameters, lr, rho, epsilon, options, minibatch_size):
@@ -725,6 +739,8 @@ class _AdaDelta(Learner):
 
 
 class _RMSProp(Learner):
+    _kind = "rmsprop"
+
     _buffers = ("mean_sq", "sign", "step")
 
     def __init__(self, parameters, lr, gamma, inc, dec, max, min, need_ave_multiplier, options, minibatch_size):
@@ -787,6 +803,8 @@ class _RMSProp(Learner):
 
 
 class _Adam(_MomentumLearner):
+    _kind = "adam"
+
     _buffers = ("variance", "momentum")
 
     def __init__(self, parameters, lr, momentum, unit_gain, variance_momentum, epsilon, adamax, options,
@@ -835,6 +853,8 @@ class _Adam(_MomentumLearner):
 
 
 class _FSAdaGrad(_MomentumLearner):
+    _kind = "fsadagrad"
+
     _buffers = ("variance", "momentum")
 
     def __init__(self, parameters, lr, momentum, unit_gain, variance_momentum, options, minibatch_size):
@@ -993,6 +1013,8 @@ def fsadagrad(parameters, lr, momentum, unit_gain=default_unit_gain_value(), var
 # --------------------------------------------------------------------------------------------
 # user-defined learners
 class _Universal(Learner):
+    _kind = "universal"
+
     def __init__(self, parameters, gradients, update):
         super().__init__(parameters, learning_parameter_schedule(1.0), None, None)
         self._gradients = gradients
