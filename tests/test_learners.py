@@ -193,6 +193,10 @@ def test_state_round_trip_resumes_exactly(make):
     lr2 = make(ps2)
     lr2._set_state(meta, arrays)
     assert lr2.total_number_of_samples_seen == 6 and lr2.total_number_of_sweeps_seen == 2
+    assert lr2.total_number_of_samples_seen() == 6 and lr2.total_number_of_minibatches_seen() == 2  # CNTK's form
+    lr3 = make(params((2, 3), (4,)))
+    lr3.restore_from_checkpoint(lr2.create_checkpoint())
+    assert lr3.total_number_of_samples_seen() == 6
     for g in grads[2:]:
         lr2.update(dict(zip(ps2, g)), 3)
     for p, v in zip(ps2, expected):

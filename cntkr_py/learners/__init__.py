@@ -439,17 +439,31 @@ class Learner:
         offset = self._sweeps if new.is_sweep_based() else self._samples
         self._lr = new._shifted(offset)
 
+    # CNTK 2.7 has these as methods (learner.total_number_of_samples_seen()); the value is also
+    # an int as it stands (learner.total_number_of_samples_seen), which the Trainer reads
     @property
-    def total_number_of_samples_seen(self) -> int:
-        return self._samples
+    def total_number_of_samples_seen(self) -> "_Count":
+        return _Count(self._samples)
 
     @property
-    def total_number_of_minibatches_seen(self) -> int:
-        return self._minibatches
+    def total_number_of_minibatches_seen(self) -> "_Count":
+        return _Count(self._minibatches)
 
     @property
-    def total_number_of_sweeps_seen(self) -> int:
-        return self._sweeps
+    def total_number_of_sweeps_seen(self) -> "_Count":
+        return _Count(self._sweeps)
+
+    def create_checkpoint(self) -> dict:
+        """The learner's state (counts, schedule, smoothed gradients) as a dict of JSON-able
+        values and NumPy arrays (CNTK's checkpoint dictionary; the Trainer's checkpoints use it)."""
+        meta, arrays = self._get_state()
+        return {"meta": meta, "arrays": arrays}
+
+    def restore_from_checkpoint(self, checkpoint):
+        """Restores what :meth:`create_checkpoint` returned."""
+        if not isinstance(checkpoint, dict) or set(checkpoint) != {"meta", "arrays"}:
+            raise ValueError("checkpoint must be what create_checkpoint() returned")
+        self._set_state(checkpoint["meta"], checkpoint["arrays"])
 
     def is_compatible_mode(self) -> bool:
         """Whether the learner works on the mean gradient (CNTK's compatible mode: made with
@@ -607,6 +621,13 @@ class Learner:
         n = len(self._parameters)
         return (f"{self._kind} over {n} parameter{'' if n == 1 else 's'}, learning rate {self.learning_rate()!r}, "
                 f"{self._samples} samples seen")
+
+
+class _Count(int):
+    """A count that is also callable, as CNTK 2.7's methods (``learner.total_number_of_samples_seen()``)."""
+
+    def __call__(self) -> int:
+        return int(self)
 
 
 def _as_gradient(g, p):
