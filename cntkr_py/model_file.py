@@ -103,14 +103,22 @@ def _build_registry():
     _keys.clear()
     for op_name, decls in by_name.items():
         if len(decls) == 1:
-            keys = [((op_name, None), decls[0][0])]
-        else:
-            keys = [((op_name, min(attrs)), op) for op, attrs in decls]
-            seen = [k for k, _ in keys]
-            keys = [(k, op) for k, op in keys if seen.count(k) == 1]  # ambiguous: not saveable
-        for key, op in keys:
-            _registry[key] = op
-            _keys[id(op)] = key
+            _registry[(op_name, None)] = decls[0][0]
+            _keys[id(decls[0][0])] = (op_name, None)
+            continue
+        # several declarations share the op name: the variant is the declaration's name (every
+        # name it is bound to loads it; saving writes the first public one)
+        owners = {}
+        for op, attrs in decls:
+            for attr in attrs:
+                owners.setdefault(attr, set()).add(id(op))
+        for op, attrs in decls:
+            mine = sorted(a for a in attrs if owners[a] == {id(op)})  # a name two ops share: neither
+            for attr in mine:
+                _registry[(op_name, attr)] = op
+            public = [a for a in mine if not a.startswith("_")] or mine
+            if public:
+                _keys[id(op)] = (op_name, public[0])
 
 
 def _key_of(op):

@@ -334,6 +334,21 @@ def test_a_model_rezipped_with_compression_still_loads(tmp_path):
     _same(g.eval(np.ones((2, 4), np.float32)), z.eval(np.ones((2, 4), np.float32)), "eval")
 
 
+FIXTURES = pathlib.Path(__file__).parent / "model_files"
+
+
+def test_files_of_format_version_1_keep_loading(tmp_path):
+    """A committed version-1 file (tests/model_files/make_fixture.py made it) loads, computes its
+    recorded output, keeps its names and variants, and saves again to the same bytes."""
+    io_ = np.load(FIXTURES / "v1_io.npz")
+    g = C.load_model(str(FIXTURES / "v1.cntkr"))
+    np.testing.assert_allclose(g.eval(io_["x"]), io_["y"], rtol=1e-6, atol=1e-7)
+    assert g.name == "out" and g.conv.W.shape == (3, 2, 3, 3) and g.arguments[0].name == "img"
+    assert g.bn.aggregate_variance.value.min() >= 0.5
+    g.save(str(tmp_path / "again.cntkr"))
+    assert (tmp_path / "again.cntkr").read_bytes() == (FIXTURES / "v1.cntkr").read_bytes()
+
+
 def test_typed_params_round_trip():
     from cntkr_py.variables import Axis
     values = [None, True, 3, -2.5, float("inf"), float("-inf"), "max", (1, (2, 3)), [True, (4,)],
