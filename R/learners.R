@@ -138,6 +138,13 @@ as_gradient_values <- function(x) {
 #' `learning_rate_schedule(lr, UnitType("sample"))` applies `lr` to the
 #' gradient summed over the minibatch (per-sample rate);
 #' `UnitType("minibatch")` applies it to the minibatch's mean gradient.
+#' CNTK 2.7's forms, which CNTK-R lacked, are here too:
+#' `learning_parameter_schedule(lr, minibatch_size = n)` is a rate meant for
+#' minibatches of `n` samples (`lr / n` per sample on the summed gradient;
+#' without `minibatch_size`, `lr` applies to each minibatch's mean gradient),
+#' `learning_parameter_schedule_per_sample(lr)` a per-sample rate and
+#' `momentum_schedule_per_sample(m)` a per-sample momentum (`m^mb` for a
+#' minibatch of `mb` samples).
 #' `momentum_schedule(m)` is a momentum per minibatch as given;
 #' `momentum_as_time_constant_schedule(T)` is the per-sample momentum
 #' `exp(-1 / T)` (so `exp(-mb / T)` for a minibatch of `mb` samples, `0` for
@@ -147,6 +154,8 @@ as_gradient_values <- function(x) {
 #' @param lr,momentum,schedule The values: a number, a numeric vector, or a
 #'   list of numbers and `c(count, value)` pairs (see Details). Time constants
 #'   for `momentum_as_time_constant_schedule()` (numbers `>= 0`).
+#' @param minibatch_size The minibatch size the values are meant for (a
+#'   whole number), or `NULL` for none.
 #' @param unit `UnitType("sample")` or `UnitType("minibatch")` (or the
 #'   strings `"sample"`, `"minibatch"`).
 #' @param epoch_size The number of samples each value (or count) stands for,
@@ -191,6 +200,28 @@ momentum_as_time_constant_schedule <- function(momentum, epoch_size = NULL) {
 #' @export
 training_parameter_schedule <- function(schedule, unit, epoch_size = NULL) {
   cntk_call("learners.training_parameter_schedule", as_schedule(schedule), as_unit(unit),
+            epoch_size = as_nullable_integer(epoch_size, minimum = 0))
+}
+
+#' @rdname schedules
+#' @export
+learning_parameter_schedule <- function(schedule, minibatch_size = NULL, epoch_size = NULL) {
+  cntk_call("learners.learning_parameter_schedule", as_schedule(schedule),
+            minibatch_size = as_nullable_integer(minibatch_size, minimum = 0),
+            epoch_size = as_nullable_integer(epoch_size, minimum = 0))
+}
+
+#' @rdname schedules
+#' @export
+learning_parameter_schedule_per_sample <- function(schedule, epoch_size = NULL) {
+  cntk_call("learners.learning_parameter_schedule_per_sample", as_schedule(schedule),
+            epoch_size = as_nullable_integer(epoch_size, minimum = 0))
+}
+
+#' @rdname schedules
+#' @export
+momentum_schedule_per_sample <- function(momentum, epoch_size = NULL) {
+  cntk_call("learners.momentum_schedule_per_sample", as_schedule(momentum),
             epoch_size = as_nullable_integer(epoch_size, minimum = 0))
 }
 

@@ -30,7 +30,11 @@ additions <- c(gpu_descriptor = "cntkr (CNTK-R lacked it)",
                op_crop_manual = "cntkr (CNTK 2.7's crop_manual; CNTK-R lacked it)",
                op_crop_automatic = "cntkr (CNTK 2.7's crop_automatic; CNTK-R lacked it)",
                op_crop_automatic_with_ancestors =
-                 "cntkr (CNTK 2.7's crop_automatic_with_ancestors; CNTK-R lacked it)")
+                 "cntkr (CNTK 2.7's crop_automatic_with_ancestors; CNTK-R lacked it)",
+               learning_parameter_schedule = "cntkr (CNTK 2.7's learning_parameter_schedule; CNTK-R lacked it)",
+               learning_parameter_schedule_per_sample =
+                 "cntkr (CNTK 2.7's learning_parameter_schedule_per_sample; CNTK-R lacked it)",
+               momentum_schedule_per_sample = "cntkr (CNTK 2.7's momentum_schedule_per_sample; CNTK-R lacked it)")
 
 # CNTK-R defaults that could never be evaluated, recorded as cntkr's instead:
 # function -> list(argument = cntkr's default). op_reshape(name = name) refers to itself.

@@ -195,8 +195,8 @@ golden_builders[["ops/crop"]] <- function(family, case, r_activation) {
 # learners: the case's learner (tools/goldens/learners.py) made with CNTK-R's learner_*() and
 # schedules, updated step by step with update_learner() (reset_learning_rate() where the case has
 # one); the checks are the parameters' values after each step. A case the R API cannot express
-# (a reference minibatch size, a sweep-counted list, use_mean_gradient where CNTK-R's learner has
-# no such argument) gives no checks.
+# (a learner's own minibatch_size, a sweep-counted list, use_mean_gradient where CNTK-R's learner
+# has no such argument) gives no checks.
 golden_builders$learners <- function(family, case, r_activation) {
   none <- list(checks = list())
   r_fun <- c(sgd = "learner_sgd", momentum_sgd = "learner_momentum_sgd", nesterov = "learner_nesterov",
@@ -210,15 +210,17 @@ golden_builders$learners <- function(family, case, r_activation) {
                 args = list(v), kwargs = list(epoch_size = epoch_size))
     }
     kw <- v$kwargs
-    if (!is.null(kw$minibatch_size)) return(NULL)
     x <- values(v$args[[1]])
     if (is.list(x) && is.null(kw$epoch_size)) return(NULL)  # counted in sweeps
+    if (!is.null(kw$minibatch_size)) {  # CNTK 2.7's form (cntkr's R addition)
+      return(learning_parameter_schedule(x, minibatch_size = kw$minibatch_size, epoch_size = kw$epoch_size))
+    }
     switch(v$schedule,
       learning_parameter_schedule = learning_rate_schedule(x, UnitType("minibatch"), kw$epoch_size),
-      learning_parameter_schedule_per_sample = learning_rate_schedule(x, UnitType("sample"), kw$epoch_size),
+      learning_parameter_schedule_per_sample = learning_parameter_schedule_per_sample(x, kw$epoch_size),
       learning_rate_schedule = learning_rate_schedule(x, UnitType(v$args[[2]]$unit), kw$epoch_size),
       momentum_schedule = momentum_schedule(x, kw$epoch_size),
-      momentum_schedule_per_sample = training_parameter_schedule(x, UnitType("sample"), kw$epoch_size),
+      momentum_schedule_per_sample = momentum_schedule_per_sample(x, kw$epoch_size),
       momentum_as_time_constant_schedule = momentum_as_time_constant_schedule(x, kw$epoch_size)
     )
   }

@@ -32,6 +32,19 @@ test_that("schedules: per-sample rates, epoch sizes, resets counted from now", {
   expect_equal(training_parameter_schedule(0.9, "sample")$minibatch_size, 1)
 })
 
+test_that("CNTK 2.7's schedule forms: a reference minibatch size, per-sample rates and momenta", {
+  skip_if_no_cntkr()
+  expect_equal(learning_parameter_schedule(0.5, minibatch_size = 2)$minibatch_size, 2)
+  expect_equal(learning_parameter_schedule(0.5)$minibatch_size, 0)
+  expect_equal(learning_parameter_schedule_per_sample(c(0.1, 0.2), epoch_size = 5)$minibatch_size, 1)
+  expect_equal(momentum_schedule_per_sample(0.9)$minibatch_size, 1)
+  p <- op_parameter(1, init = 0)
+  learner <- learner_sgd(list(p), learning_parameter_schedule(0.5, minibatch_size = 2))
+  update_learner(learner, list(1), 4)   # summed gradient 1, rate 0.5 / 2 per sample
+  expect_equal(as.vector(p$value), -0.25, tolerance = 1e-6)
+  expect_value_error(learning_parameter_schedule(0.5, minibatch_size = 2.5), "`minibatch_size` must be whole numbers")
+})
+
 test_that("a zero learning rate returns FALSE and changes nothing", {
   skip_if_no_cntkr()
   p <- op_parameter(2, init = 1)
