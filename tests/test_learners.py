@@ -302,3 +302,16 @@ def test_what_cntk_rejects_cntkr_rejects_too(entry):
         gl.make_learner(C, entry, ps)
     names = [k for k in entry["args"] if k in str(err.value)] + (["count"] if "count" in str(err.value) else [])
     assert names, (str(err.value), entry["cntk_error"])
+
+
+def test_gaussian_noise_has_the_given_std_whatever_the_rate_and_minibatch():
+    """Measured in CNTK 2.7: after an update with a zero gradient, a parameter of 10000 zeros
+    has std 0.0999 / 0.0998 / 0.0999 for (mb 1, lr 0.1), (mb 16, lr 0.1), (mb 16, 0.5 per sample)
+    with gaussian_noise_injection_std_dev=0.1, and 0.198 for momentum_sgd with 0.2."""
+    for mb, lr, std in [(1, 0.1, 0.1), (16, 0.1, 0.1), (16, L.learning_parameter_schedule_per_sample(0.5), 0.1)]:
+        p = C.parameter((100, 100), init=0.0)
+        L.sgd([p], lr, gaussian_noise_injection_std_dev=std).update({p: np.zeros((100, 100), np.float32)}, mb)
+        assert abs(p.value.std() - std) < 0.005 and abs(p.value.mean()) < 0.005
+    p = C.parameter((100, 100), init=0.0)
+    L.momentum_sgd([p], 0.1, 0.9, gaussian_noise_injection_std_dev=0.2).update({p: np.zeros((100, 100), np.float32)}, 4)
+    assert abs(p.value.std() - 0.2) < 0.01
