@@ -36,7 +36,8 @@ from .variables import (Axis, Constant, Parameter, Variable, constant, input_var
 from . import io
 from .io import INFINITELY_REPEAT, MinibatchData
 from . import train
-from .train import Trainer
+from .train import (CheckpointConfig, CrossValidationConfig, DataUnit, TestConfig, Trainer,
+                    TrainingSession, minibatch_size_schedule, training_session)
 from . import learners
 from .learners import (IGNORE, Learner, UnitType, UserLearner, adadelta, adagrad, adam, default_unit_gain_value,
                        fsadagrad, learning_parameter_schedule, learning_parameter_schedule_per_sample,
@@ -68,7 +69,8 @@ __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max
             "reduce_prod", "reduce_log_sum_exp", "argmax", "argmin", "reshape", "transpose",
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
             "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]  # linear, reductions, shape
-__all__ += ["train", "Trainer"]  # train
+__all__ += ["train", "Trainer", "CheckpointConfig", "CrossValidationConfig", "DataUnit", "TestConfig",
+            "TrainingSession", "minibatch_size_schedule", "training_session"]  # train
 __all__ += ["learners", "IGNORE", "Learner", "UnitType", "UserLearner", "adadelta", "adagrad", "adam",
             "default_unit_gain_value", "fsadagrad", "learning_parameter_schedule",
             "learning_parameter_schedule_per_sample", "learning_rate_schedule", "momentum_as_time_constant_schedule",

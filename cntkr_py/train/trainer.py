@@ -27,8 +27,8 @@ Checkpoints (:meth:`Trainer.save_checkpoint`) are one code-free file: a NumPy ``
 * ``meta.json``: a 0-d unicode array with a JSON document: ``format`` ("cntkr-checkpoint"),
   ``version`` (1), ``parameters`` (name, shape, dtype of each, by position in
   ``Trainer.model.parameters`` -- or the loss's when there is no model), ``learners`` (each
-  learner's JSON state from ``_get_state``), ``total_samples`` and ``minibatches`` (the counters)
-  and ``external_state`` (the user's dict);
+  learner's JSON state from ``_get_state``), ``total_samples``, ``minibatches`` and ``sweeps`` (the
+  counters) and ``external_state`` (the user's dict);
 * ``parameter/<i>``: the value of the i-th Parameter;
 * ``learner/<j>/<key>``: the arrays of learner j's state.
 """
@@ -171,6 +171,7 @@ class Trainer:
         self._prev_samples = 0
         self._total_samples = 0
         self._minibatches = 0
+        self._sweeps = 0
 
     # ---- properties ----------------------------------------------------------------
     @property
@@ -294,6 +295,7 @@ class Trainer:
         self._prev_samples = n
         self._total_samples += n
         self._minibatches += 1
+        self._sweeps += bool(sweep_end)
         metric_sum = self._prev_metric_sum
         for w in self._writers:
             w._update_training(n, sums[0], metric_sum)
@@ -322,6 +324,11 @@ class Trainer:
     def test_minibatch(self, arguments, device=None) -> float:
         """The metric's average over the samples of `arguments`, in inference mode (no counter
         changes)."""
+        metric_sum, n = self._test(arguments, device)
+        return metric_sum / n
+
+    def _test(self, arguments, device=None):
+        """test_minibatch's (metric sum, number of samples); the writers get the update."""
         if self._metric is None:
             raise ValueError("Evaluator::TestMinibatch: Cannot test when no evaluation function "
                              "was specified during construction.")
@@ -342,7 +349,7 @@ class Trainer:
             metric_sum = float(values[-1].sum())
         for w in self._writers:
             w._update_test(n, metric_sum)
-        return metric_sum / n
+        return metric_sum, n
 
     def summarize_training_progress(self):
         """Has every progress writer write its training summary (and start a new one)."""
@@ -385,7 +392,8 @@ class Trainer:
                                 "dtype": str(p.data().dtype).replace("torch.", "")}
                                for p in params],
                 "learners": learners, "total_samples": self._total_samples,
-                "minibatches": self._minibatches, "external_state": external_state}
+                "minibatches": self._minibatches, "sweeps": self._sweeps,
+                "external_state": external_state}
         try:
             text = json.dumps(meta)
         except (TypeError, ValueError) as e:
@@ -439,6 +447,7 @@ class Trainer:
                           {k[len(prefix):]: a for k, a in arrays.items() if k.startswith(prefix)})
         self._total_samples = int(meta["total_samples"])
         self._minibatches = int(meta["minibatches"])
+        self._sweeps = int(meta.get("sweeps", 0))
         return meta["external_state"]
 
 
