@@ -89,7 +89,7 @@ def _check_round_trip(f, feed_by_name, tmp_path, wrt_names=None):
     g.save(str(tmp_path / "again.model"))  # saving the loaded model gives the same bytes
     assert (tmp_path / "again.model").read_bytes() == path.read_bytes()
     assert [a.name for a in g.arguments] == [a.name for a in f.arguments]
-    assert [(p.name, p.shape) for p in g.parameters] == [(p.name, p.shape) for p in f.parameters]
+    assert [(p.name, p.uid, p.shape) for p in g.parameters] == [(p.name, p.uid, p.shape) for p in f.parameters]
     assert g.shape == f.shape and g.name == f.name and g.op_name == f.op_name
     fa = {a: feed_by_name[a.name] for a in f.arguments}
     ga = {a: feed_by_name[a.name] for a in g.arguments}
@@ -248,6 +248,36 @@ def test_batch_normalization_running_statistics_are_saved(tmp_path):
         np.testing.assert_array_equal(getattr(g, name).value, getattr(bn, name).value)
     v = rand(2, 2, 3, 3)
     _same(z.eval(v), g.eval(v), "eval")
+
+
+def test_training_goes_on_identically_after_save_and_load(tmp_path):
+    """A model trained a little, saved and loaded, trains on from the same state: the Trainer over
+    the loaded model (its Parameters in the same order, BatchNormalization's statistics saved)
+    takes the same steps bit for bit as the Trainer over the original."""
+    def trainer(z, x, y):
+        lr = C.learning_rate_schedule(0.1, C.UnitType.minibatch)
+        return C.Trainer(z, (C.cross_entropy_with_softmax(z, y), C.classification_error(z, y)),
+                         [C.sgd(z.parameters, lr)])
+    x, y = C.input_variable(4, name="x"), C.input_variable(3, name="y")
+    z = C.layers.Sequential([C.layers.Dense(5, activation=C.relu), C.layers.BatchNormalization(),
+                             C.layers.Dense(3, name="out")])(x)
+    rng = np.random.default_rng(0)
+    batches = [(rng.standard_normal((8, 4)).astype(np.float32),
+                np.eye(3, dtype=np.float32)[rng.integers(0, 3, 8)]) for _ in range(4)]
+    t = trainer(z, x, y)
+    for xv, yv in batches[:2]:
+        t.train_minibatch({x: xv, y: yv})
+    z.save(str(tmp_path / "m.model"))
+    g = C.load_model(str(tmp_path / "m.model"))
+    gx = g.arguments[0]
+    gy = C.input_variable(3, name="y")
+    tg = trainer(g, gx, gy)
+    for xv, yv in batches[2:]:
+        t.train_minibatch({x: xv, y: yv})
+        tg.train_minibatch({gx: xv, gy: yv})
+        assert tg.previous_minibatch_loss_average == t.previous_minibatch_loss_average
+    for a, b in zip(z.parameters + z.constants, g.parameters + g.constants):
+        _same(a.value, b.value, a.name)
 
 
 def test_load_from_bytes_and_function_load(tmp_path):
