@@ -8,6 +8,7 @@ import io
 import json
 import os
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -54,35 +55,52 @@ def capture(case, tmp_path, monkeypatch, step_factory):
     return text, log
 
 
+class _LastMinibatch:
+    """What a Trainer reports about its last minibatch, for the deprecated update_with_trainer()."""
+    previous_minibatch_sample_count = 0
+
+
 @pytest.mark.parametrize("cid", CASES)
 def test_progress_printer_prints_cntks_text(cid, tmp_path, monkeypatch):
     case = load(cid)
+    attached = not cid.startswith("deprecated")  # else the script feeds the printer itself
 
     def factory(printer):
         state = {"first": True}
+        last = _LastMinibatch()
 
         def step(action, feed):
             kind = action[0]
             if kind == "train":
-                if state["first"]:  # what CNTK's learner writes before its first update
+                if state["first"] and attached:  # what CNTK's learner writes before its first update
                     printer.write("Learning rate per minibatch", 0.1)
                     state["first"] = False
                 n, loss, metric = feed
-                printer._update_training(n, loss, metric if case["metric"] else None)
+                last.previous_minibatch_sample_count = n
+                last.previous_minibatch_loss_average = loss / n
+                last.previous_minibatch_evaluation_average = metric / n
+                if attached:
+                    printer._update_training(n, loss, metric if case["metric"] else None)
             elif kind == "test":
                 printer._update_test(*feed)
             elif kind == "summary":
                 printer._write_training_summary()
             elif kind == "test_summary":
                 printer._write_test_summary()
+            elif kind == "update_with_trainer":
+                printer.update_with_trainer(last, with_metric=action[1])
+            elif kind == "epoch_summary":
+                printer.epoch_summary(with_metric=action[1])
         return step
 
-    text, log = capture(case, tmp_path, monkeypatch, factory)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        text, log = capture(case, tmp_path, monkeypatch, factory)
     assert text == case["stdout"]
     assert log == case["file"]
 
 
-def trainer_run(writers, metric=True):
+def trainer_run(writers, metric=True, printer=None):
     """cntkr's Trainer on run.json's data: times(x, W) + b, cross entropy, classification error, sgd."""
     x = C.input_variable(4, name="features")
     y = C.input_variable(3, name="labels")
@@ -110,15 +128,22 @@ def trainer_run(writers, metric=True):
             trainer.summarize_training_progress()
         elif kind == "test_summary":
             trainer.summarize_test_progress()
+        elif kind == "update_with_trainer":
+            printer.update_with_trainer(trainer, with_metric=action[1])
+        elif kind == "epoch_summary":
+            printer.epoch_summary(with_metric=action[1])
     return step
 
 
 @pytest.mark.parametrize("cid", ["freq2_first3_tag_epochs", "freq0_geometric", "test_freq1", "no_metric_freq2",
-                                 "log_to_file"])
+                                 "log_to_file", "deprecated_update_freq2"])
 def test_progress_printer_on_cntkr_trainer_matches_cntks_run(cid, tmp_path, monkeypatch):
     case = load(cid)
-    text, log = capture(case, tmp_path, monkeypatch,
-                        lambda printer: trainer_run([printer], case["metric"]))
+    attached = not cid.startswith("deprecated")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        text, log = capture(case, tmp_path, monkeypatch,
+                            lambda p: trainer_run([p] if attached else [], case["metric"], printer=p))
     # the learner's rate line is CNTK's learner's (cntkr's learners do not write it yet)
     assert text == case["stdout"].replace(RATE_LINE, "")
     assert log == (case["file"].replace(RATE_LINE, "") if case["file"] else None)
@@ -169,6 +194,14 @@ def test_no_bar_when_not_interactive(capsys):
     printer = ProgressPrinter(freq=1)
     printer._update_training(4, 4.0, 0.0)
     assert capsys.readouterr().out == " Minibatch[   1-   1]: loss = 1.000000 * 4, metric = 0.00% * 4;\n"
+
+
+def test_deprecated_api_warns_as_cntk():
+    printer = ProgressPrinter(freq=1)
+    with pytest.warns(DeprecationWarning, match="DEPRECATED: The method was deprecated."):
+        printer.update(0.5, 4, 0.25)
+    with pytest.warns(DeprecationWarning):
+        assert printer.epoch_summary(with_metric=True) == (0.5, 0.25, 4)
 
 
 def test_writer_base_counts_updates_and_skips_empty_minibatches():

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -50,6 +51,10 @@ def _avg(numerator, denominator):
     if isinstance(denominator, tuple):
         denominator = denominator[1] - denominator[0]
     return (numerator / denominator) if denominator > 0 else 0.0
+
+
+def _deprecated(message):
+    warnings.warn("DEPRECATED: " + message, DeprecationWarning, stacklevel=3)
 
 
 def _frequency(value, name):
@@ -248,7 +253,11 @@ class ProgressPrinter(ProgressWriter):
         if progress_bar is None:
             progress_bar = bool(getattr(sys.stdout, "isatty", lambda: False)())
         self._bar = _Bar(self.tag) if as_bool(progress_bar, "progress_bar") else None
-        self._bar_samples = 0
+        # the accumulators of CNTK's deprecated update()/epoch_summary() API
+        self.loss_since_start = self.metric_since_start = self.samples_since_start = 0
+        self.updates_since_start = self.total_updates = self.epochs = 0
+        self.loss_since_last = self.metric_since_last = self.samples_since_last = 0
+        self.epoch_start_time = time.time()
         self.logfilename = None
         if log_to_file is not None:
             self.logfilename = log_to_file
@@ -281,6 +290,97 @@ class ProgressPrinter(ProgressWriter):
 
     def write(self, key, value):
         self._logprint(f"{key}: {value}")
+
+    # ---- CNTK 2.7's deprecated API: the script feeds the printer itself -------------------------
+    def update(self, loss, minibatch_size, metric=None):
+        """DEPRECATED (as in CNTK 2.7): adds a minibatch's average `loss` (and `metric`) over
+        `minibatch_size` samples and prints on the printer's schedule."""
+        if self.total_updates == 0:
+            _deprecated("The method was deprecated.")
+        if minibatch_size == 0:
+            return
+        self.samples_since_start += minibatch_size
+        self.samples_since_last += minibatch_size
+        self.loss_since_start += loss * minibatch_size
+        self.loss_since_last += loss * minibatch_size
+        self.updates_since_start += 1
+        self.total_updates += 1
+        if metric is not None:
+            self.metric_since_start += metric * minibatch_size
+            self.metric_since_last += metric * minibatch_size
+        self._heartbeat()
+        n = self.updates_since_start
+        if (self.freq == 0 and (n + 1) & n == 0) or (self.freq > 0 and (n % self.freq == 0 or n <= self.first)):
+            samples = (self.samples_since_start - self.samples_since_last, self.samples_since_start)
+            updates = None
+            if self.freq > 0:
+                first = n if n <= self.first else max(n - self.freq, self.first)
+                updates = (first, n)
+            loss_pair = (self.loss_since_start - self.loss_since_last, self.loss_since_start)
+            metric_pair = None
+            if metric is not None:
+                metric_pair = (self.metric_since_start - self.metric_since_last, self.metric_since_start)
+            self.on_write_training_update(samples, updates, loss_pair, metric_pair)
+            self.reset_last()
+
+    def update_with_trainer(self, trainer, with_metric=False):
+        """DEPRECATED (as in CNTK 2.7): ``update`` with the trainer's last minibatch."""
+        if self.total_updates == 0:
+            _deprecated("Inefficient. Please pass an instance of ProgressPrinter to Trainer upon construction.")
+        if trainer is not None and trainer.previous_minibatch_sample_count != 0:
+            self.update(trainer.previous_minibatch_loss_average, trainer.previous_minibatch_sample_count,
+                        trainer.previous_minibatch_evaluation_average if with_metric else None)
+
+    def epoch_summary(self, with_metric=False):
+        """DEPRECATED (as in CNTK 2.7): prints the summary of what ``update`` counted since the last
+        one; returns (average loss, average metric, samples) on an arithmetic schedule."""
+        _deprecated("The method was deprecated.")
+        self.epochs += 1
+        now = time.time()
+        elapsed_ms = (now - self.epoch_start_time) * 1000
+        self.epoch_start_time = now
+        metric = self.metric_since_start if with_metric else None
+        self.on_write_training_summary(self.samples_since_start, self.updates_since_start, self.epochs,
+                                       self.loss_since_start, metric, elapsed_ms)
+        if self.freq > 0:
+            return self.reset_start()
+        return None
+
+    def avg_loss_since_start(self):
+        """DEPRECATED: the average loss since the start of accumulation."""
+        _deprecated("The method was deprecated.")
+        return _avg(self.loss_since_start, self.samples_since_start)
+
+    def avg_metric_since_start(self):
+        """DEPRECATED: the average metric since the start of accumulation."""
+        _deprecated("The method was deprecated.")
+        return _avg(self.metric_since_start, self.samples_since_start)
+
+    def avg_loss_since_last(self):
+        """DEPRECATED: the average loss since the last print."""
+        _deprecated("The method was deprecated.")
+        return _avg(self.loss_since_last, self.samples_since_last)
+
+    def avg_metric_since_last(self):
+        """DEPRECATED: the average metric since the last print."""
+        _deprecated("The method was deprecated.")
+        return _avg(self.metric_since_last, self.samples_since_last)
+
+    def reset_start(self):
+        """DEPRECATED: resets the 'start' accumulators; returns (avg loss, avg metric, samples)."""
+        _deprecated("The method was deprecated.")
+        out = self.avg_loss_since_start(), self.avg_metric_since_start(), self.samples_since_start
+        self.loss_since_start = self.metric_since_start = self.samples_since_start = 0
+        self.updates_since_start = 0
+        return out
+
+    def reset_last(self):
+        """DEPRECATED: resets the 'last' accumulators; returns (avg loss, avg metric, samples)."""
+        if self.total_updates == 0:
+            _deprecated("The method was deprecated.")
+        out = self.avg_loss_since_last(), self.avg_metric_since_last(), self.samples_since_last
+        self.loss_since_last = self.metric_since_last = self.samples_since_last = 0
+        return out
 
     def _logprint(self, line):
         if self.log_to_file is None:
@@ -361,9 +461,10 @@ class ProgressPrinter(ProgressWriter):
         of_epochs = f" of {self.num_epochs}" if self.num_epochs is not None else ""
         head = "Finished Epoch[{}{}]: {}loss = {:0.6f} * {}".format(summaries, of_epochs, self.tag,
                                                                    _avg(aggregate_loss, samples), samples)
-        metric = _avg(aggregate_metric, samples) * self.metric_multiplier
-        head += (", metric = {:0.2f}% * {}" if self.metric_is_pct else ", metric = {:0.6f} * {}").format(metric,
-                                                                                                        samples)
+        if aggregate_metric is not None:  # None only from the deprecated epoch_summary()
+            metric = _avg(aggregate_metric, samples) * self.metric_multiplier
+            head += (", metric = {:0.2f}% * {}" if self.metric_is_pct else
+                     ", metric = {:0.6f} * {}").format(metric, samples)
         self._logprint(head + " {:0.3f}s ({:5.1f} samples/s);".format(seconds, speed))
 
     def on_write_test_summary(self, samples, updates, summaries, aggregate_metric, elapsed_milliseconds):

@@ -5,7 +5,8 @@ One small run (times(x, W) + b: 3 classes from 4 features, fixed weights, sgd, m
 for each printer configuration with a script of actions: ["train", i] (train_minibatch on training
 minibatch i), ["test", j] (test_minibatch on test minibatch j), ["summary"]
 (summarize_training_progress), ["test_summary"], ["log", text], ["write", key, value],
-["end", msg]. Files written under tests/goldens/logging/progress/:
+["end", msg]; for CNTK's deprecated API (the printer not given to the Trainer):
+["update_with_trainer", with_metric], ["epoch_summary", with_metric]. Files written under tests/goldens/logging/progress/:
 
 - run.json: the data (features and labels of each training and test minibatch, row-major), the
   initial W (4 x 3) and b, the learning rate (C.sgd with learning_parameter_schedule(0.1));
@@ -41,6 +42,14 @@ TRAIN_SCRIPT = [["train", i] for i in range(7)] + [["summary"]] + [["train", i] 
 TEST_SCRIPT = [["train", i] for i in range(5)] + [["test", 0], ["test", 1], ["test", 2], ["test_summary"]] + \
     [["train", i] for i in range(5, 9)] + [["summary"], ["test", 2], ["test", 0], ["test_summary"]]
 
+DEPRECATED_SCRIPT = []
+for _i in range(6):
+    DEPRECATED_SCRIPT += [["train", _i], ["update_with_trainer", _i % 3 != 2]]
+DEPRECATED_SCRIPT += [["epoch_summary", True]]
+for _i in range(6, 10):
+    DEPRECATED_SCRIPT += [["train", _i], ["update_with_trainer", True]]
+DEPRECATED_SCRIPT += [["epoch_summary", False]]
+
 CASES = [
     ("default", {}, True, TRAIN_SCRIPT),
     ("freq0_geometric", {"freq": 0}, True, TRAIN_SCRIPT),
@@ -61,6 +70,10 @@ CASES = [
     ("log_write_end_stdout", {"freq": 6}, True,
      TRAIN_SCRIPT[:8] + [["log", "a message"], ["write", "lr", 0.125], ["end", "done"]]),
     ("heartbeat", {"freq": 5, "gen_heartbeat": True}, True, TRAIN_SCRIPT[:8]),
+    # CNTK 2.7's deprecated API: the printer is not given to the Trainer; the script feeds it
+    ("deprecated_update_freq2", {"freq": 2, "tag": "T"}, True, DEPRECATED_SCRIPT),
+    ("deprecated_update_freq0", {"freq": 0}, True, DEPRECATED_SCRIPT),
+    ("deprecated_update_first3", {"freq": 4, "first": 3, "metric_is_pct": False}, True, DEPRECATED_SCRIPT),
 ]
 
 
@@ -122,6 +135,10 @@ class Run(object):
             printer.write(action[1], action[2])
         elif kind == "end":
             printer.end_progress_print(action[1])
+        elif kind == "update_with_trainer":
+            printer.update_with_trainer(self.trainer, with_metric=action[1])
+        elif kind == "epoch_summary":
+            printer.epoch_summary(with_metric=action[1])
         else:
             raise ValueError(kind)
 
@@ -211,7 +228,8 @@ class ProgressFamily(Family):
                 buf = io.StringIO()
                 with contextlib.redirect_stdout(buf):
                     printer = C.logging.ProgressPrinter(**kwargs)
-                    run = Run(C, [printer], metric)
+                    attached = not cid.startswith("deprecated")
+                    run = Run(C, [printer] if attached else [], metric)
                     feed = [run.act(action, printer) for action in script]
                 text = buf.getvalue()
                 logfile = None
