@@ -925,6 +925,11 @@ class _FSAdaGrad(_MomentumLearner):
 
 # --------------------------------------------------------------------------------------------
 # the factories (CNTK 2.7's signatures and defaults)
+# CNTK 2.7's default schedules (objects, as CNTK's signatures show them)
+_ADADELTA_LR = learning_parameter_schedule_per_sample(1)
+_VARIANCE_MOMENTUM = momentum_schedule_per_sample(0.9999986111120757)
+
+
 def _common(parameters, lr, use_mean_gradient, minibatch_size, epoch_size, l1, l2, noise, clip, truncation):
     ref = _ref_minibatch_size(minibatch_size, use_mean_gradient)
     lr = _schedule_arg(lr, "lr", ref, epoch_size, use_mean_gradient, lower=0.0)
@@ -975,13 +980,11 @@ def adagrad(parameters, lr, need_ave_multiplier=True, l1_regularization_weight=0
     return _AdaGrad(parameters, lr, need_ave_multiplier, opt, ref)
 
 
-def adadelta(parameters, lr=None, rho=0.95, epsilon=1e-8, l1_regularization_weight=0.0,
+def adadelta(parameters, lr=_ADADELTA_LR, rho=0.95, epsilon=1e-8, l1_regularization_weight=0.0,
              l2_regularization_weight=0.0, gaussian_noise_injection_std_dev=0.0,
              gradient_clipping_threshold_per_sample=np.inf, gradient_clipping_with_truncation=True,
              use_mean_gradient=None, minibatch_size=None, epoch_size=None):
     """AdaDelta (``lr`` defaults to 1 per sample, CNTK's ``learning_parameter_schedule_per_sample(1)``)."""
-    if lr is None:
-        lr = learning_parameter_schedule_per_sample(1)
     lr, ref, opt = _common(parameters, lr, use_mean_gradient, minibatch_size, epoch_size, l1_regularization_weight,
                            l2_regularization_weight, gaussian_noise_injection_std_dev,
                            gradient_clipping_threshold_per_sample, gradient_clipping_with_truncation)
@@ -999,7 +1002,7 @@ def rmsprop(parameters, lr, gamma, inc, dec, max, min, need_ave_multiplier=True,
     return _RMSProp(parameters, lr, gamma, inc, dec, max, min, need_ave_multiplier, opt, ref)
 
 
-def adam(parameters, lr, momentum, unit_gain=default_unit_gain_value(), variance_momentum=None,
+def adam(parameters, lr, momentum, unit_gain=default_unit_gain_value(), variance_momentum=_VARIANCE_MOMENTUM,
          l1_regularization_weight=0.0, l2_regularization_weight=0.0, gaussian_noise_injection_std_dev=0.0,
          gradient_clipping_threshold_per_sample=np.inf, gradient_clipping_with_truncation=True,
          use_mean_gradient=None, epsilon=1e-8, adamax=False, minibatch_size=None, epoch_size=None):
@@ -1009,13 +1012,11 @@ def adam(parameters, lr, momentum, unit_gain=default_unit_gain_value(), variance
                            l2_regularization_weight, gaussian_noise_injection_std_dev,
                            gradient_clipping_threshold_per_sample, gradient_clipping_with_truncation)
     momentum = _schedule_arg(momentum, "momentum", ref, epoch_size, lower=0.0, upper=1.0)
-    if variance_momentum is None:
-        variance_momentum = momentum_schedule_per_sample(0.9999986111120757)
     variance_momentum = _schedule_arg(variance_momentum, "variance_momentum", ref, epoch_size, lower=0.0, upper=1.0)
     return _Adam(parameters, lr, momentum, unit_gain, variance_momentum, epsilon, adamax, opt, ref)
 
 
-def fsadagrad(parameters, lr, momentum, unit_gain=default_unit_gain_value(), variance_momentum=None,
+def fsadagrad(parameters, lr, momentum, unit_gain=default_unit_gain_value(), variance_momentum=_VARIANCE_MOMENTUM,
               l1_regularization_weight=0.0, l2_regularization_weight=0.0, gaussian_noise_injection_std_dev=0.0,
               gradient_clipping_threshold_per_sample=np.inf, gradient_clipping_with_truncation=True,
               use_mean_gradient=None, minibatch_size=None, epoch_size=None):
@@ -1025,8 +1026,6 @@ def fsadagrad(parameters, lr, momentum, unit_gain=default_unit_gain_value(), var
                            l2_regularization_weight, gaussian_noise_injection_std_dev,
                            gradient_clipping_threshold_per_sample, gradient_clipping_with_truncation)
     momentum = _schedule_arg(momentum, "momentum", ref, epoch_size, lower=0.0, upper=1.0)
-    if variance_momentum is None:
-        variance_momentum = momentum_schedule_per_sample(0.9999986111120757)
     variance_momentum = _schedule_arg(variance_momentum, "variance_momentum", ref, epoch_size, lower=0.0, upper=1.0)
     return _FSAdaGrad(parameters, lr, momentum, unit_gain, variance_momentum, opt, ref)
 
