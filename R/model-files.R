@@ -9,7 +9,7 @@
 #' (new Parameters holding the saved values); `func_restore()` copies a
 #' file's values into an existing Function with the same parameters, in
 #' place. The file is cntkr's model format (a zip archive of `graph.json` and
-#' `values.npz`, described in the package's `docs/model-format.md`); the same
+#' `values.npz`, described in `docs/model-format.md` of cntkr's sources); the same
 #' file loads in Python with `cntkr_py.load_model()`. Loading never runs code
 #' stored in the file: each node is rebuilt from cntkr's own ops, and a file
 #' that is not a cntkr model (or of an unknown format version, or naming an
