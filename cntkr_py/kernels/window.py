@@ -98,7 +98,7 @@ class Window:
 
     # ---- convolution ---------------------------------------------------------------------
     def conv(self, x, W, b=None, groups=1):
-        """x (N, C, *spatial), W (F, C/groups, *kernel), b (F,) or None -> (N, F, *out)."""
+        """``x (N, C, *spatial)``, ``W (F, C/groups, *kernel)``, ``b (F,)`` or None -> ``(N, F, *out)``."""
         conv = _CONV[self.rank]
         if self.symmetric:
             return conv(x, W, b, self.strides, self.lo, self.dilation, groups)
@@ -106,7 +106,7 @@ class Window:
 
     # ---- pooling -------------------------------------------------------------------------
     def max_pool(self, x):
-        """x (N, C, *spatial) -> (N, C, *out); padding never wins (-inf)."""
+        """``x (N, C, *spatial)`` -> ``(N, C, *out)``; padding never wins (-inf)."""
         if not (torch.is_grad_enabled() and x.requires_grad) and math.prod(self.kernel) <= 9:
             return self._max_of_slices(x)
         pool = _MAX[self.rank]
@@ -129,8 +129,8 @@ class Window:
         return y.clone() if math.prod(self.kernel) == 1 else y  # never a view of the input
 
     def avg_pool(self, x, include_pad=False):
-        """x (N, C, *spatial) -> (N, C, *out): the mean over each window's input elements (and
-        its padding, as zeros, with `include_pad`)."""
+        """``x (N, C, *spatial)`` -> ``(N, C, *out)``: the mean over each window's input elements (and
+        its padding, as zeros, with ``include_pad``)."""
         pool = _AVG[self.rank]
         if self.pool_direct:
             return pool(x, self.kernel, self.strides, self.lo, False, include_pad)

@@ -198,7 +198,7 @@ def element_divide(left, right, name=""):
 
 
 def abs(x, name=""):
-    """|x|, elementwise."""
+    """The absolute value ``|x|``, elementwise."""
     return Abs([x], name)
 
 

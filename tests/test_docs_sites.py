@@ -1,0 +1,82 @@
+"""The documentation sites' checked content (tools/build_sites.sh builds the sites themselves):
+the "Migrating from CNTK 2.7" table is the one tools/make_migration_table.py derives from CNTK 2.7's
+measured API and the cntkr_py of this tree, and the worked examples of the ConvolutionTranspose
+page give the numbers the page prints."""
+import doctest
+import importlib.util
+import json
+import os
+import re
+
+import pytest
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def _load(path, name):
+    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_migration_table_is_current():
+    table = _load("tools/make_migration_table.py", "make_migration_table")
+    with open(table.PAGE) as f:
+        on_disk = f.read()
+    assert on_disk == table.render(), (
+        "docs/migrating-from-cntk.md is stale (cntkr_py's names changed): "
+        "run .venv/bin/python tools/make_migration_table.py and commit the page")
+
+
+def test_migration_table_counts_what_cntkr_py_offers():
+    table = _load("tools/make_migration_table.py", "make_migration_table")
+    with open(table.MEASURED) as f:
+        measured = json.load(f)
+    assert measured["has___all__"] == []  # CNTK 2.7 defines no __all__: the names are dir()'s
+    target, exists, covered, missing = table.module_coverage("cntk.layers.layers", measured["modules"]["cntk.layers.layers"])
+    assert target == "cntkr_py.layers.layers" and exists
+    assert "ConvolutionTranspose2D" in covered and not set(covered) & set(missing)
+    _, exists, covered, _ = table.module_coverage("cntk.no_such_module", ["x"])
+    assert not exists and covered == []
+    assert "| all modules | %d |" % sum(map(len, measured["modules"].values())) in table.render()
+
+
+def _doctest_blocks(path):
+    with open(os.path.join(ROOT, path)) as f:
+        text = f.read()
+    return re.findall(r"```\{doctest\}\n(.*?)```", text, flags=re.S)
+
+
+def test_convolution_transpose_page_examples():
+    blocks = _doctest_blocks("docs/convolution-transpose.md")
+    assert len(blocks) == 3
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    # one session, as sphinx's doctest builder runs a page's blocks
+    runner.run(parser.get_doctest("\n".join(blocks), {}, "convolution-transpose.md", None, 0))
+    result = runner.summarize(verbose=False)
+    assert result.attempted >= 20 and result.failed == 0
+
+
+@pytest.mark.parametrize("n,k,s,pad,o,start", [(4, 3, 2, False, 9, 0), (4, 3, 2, True, 7, 1), (4, 3, 2, True, 8, 1),
+                                               (3, 5, 2, True, 5, 2), (3, 1, 3, True, 9, -1), (16, 5, 2, True, 32, 2)])
+def test_convolution_transpose_page_window_formula(n, k, s, pad, o, start):
+    # the page's formula for the window start against the layer's numbers: a one-hot input at
+    # position 0 with a ones filter puts ones on the full grid's [0, k); the output shows where
+    # the window starts
+    import numpy as np
+    import cntkr_py as C
+    from cntkr_py.kernels.conv_transpose import admissible_output_lengths
+    assert o in admissible_output_lengths(n, k, s, 1, pad)
+    off = ((k - 1) // 2 - ((o - 1) % s) // 2) if pad else 0
+    assert off == start
+    x = C.input_variable((1, n))
+    f = C.layers.ConvolutionTranspose1D(k, 1, strides=s, pad=pad, init=1, output_shape=(o,))(x)
+    data = np.zeros((1, 1, n), np.float32)
+    data[..., 0] = 1
+    y = f.eval({x: data})[0, 0]
+    full = np.zeros(max(o + abs(off) + k, (n - 1) * s + k) + 2)
+    full[:k] = 1
+    expected = np.array([full[p] if p >= 0 else 0.0 for p in range(off, off + o)])
+    np.testing.assert_array_equal(y, expected)
