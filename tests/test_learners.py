@@ -315,3 +315,16 @@ def test_gaussian_noise_has_the_given_std_whatever_the_rate_and_minibatch():
     p = C.parameter((100, 100), init=0.0)
     L.momentum_sgd([p], 0.1, 0.9, gaussian_noise_injection_std_dev=0.2).update({p: np.zeros((100, 100), np.float32)}, 4)
     assert abs(p.value.std() - 0.2) < 0.01
+
+
+def test_assign_reapplied_runs_its_shape_rule_again():
+    p = C.parameter((2,), init=1.0)
+    ph = C.placeholder(shape=(2,), dynamic_axes=[])
+    f = C.assign(p, ph * 2)
+    g = f(C.constant(np.array([1.0, 3.0], np.float32)))
+    np.testing.assert_array_equal(g.eval(), [2.0, 6.0])
+    np.testing.assert_array_equal(p.value, [2.0, 6.0])
+    with pytest.raises((ValueError, TypeError)):
+        f(C.constant(np.ones(3, np.float32)))
+    with pytest.raises(ValueError, match="must not have the batch axis"):
+        C.assign(p, C.input_variable(2))
