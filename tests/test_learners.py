@@ -328,3 +328,38 @@ def test_assign_reapplied_runs_its_shape_rule_again():
         f(C.constant(np.ones(3, np.float32)))
     with pytest.raises(ValueError, match="must not have the batch axis"):
         C.assign(p, C.input_variable(2))
+
+
+class _Writer:
+    def __init__(self):
+        self.lines = []
+
+    def write(self, key, value):
+        self.lines.append(f"{key}: {value}")
+
+
+@pytest.mark.parametrize("make, expected", [
+    # what CNTK 2.7's learners wrote through ProgressPrinter over 4 minibatches of 2 (measured)
+    (lambda ps: L.sgd(ps, 0.1), ["Learning rate per minibatch: 0.1"]),
+    (lambda ps: L.sgd(ps, L.learning_parameter_schedule_per_sample(0.001)), ["Learning rate per 1 samples: 0.001"]),
+    (lambda ps: L.sgd(ps, L.learning_parameter_schedule(0.00015625, minibatch_size=32)),
+     ["Learning rate per 32 samples: 0.00015625"]),
+    (lambda ps: L.sgd(ps, [0.1, 0.05, 1e-5], epoch_size=3),
+     ["Learning rate per minibatch: 0.1", "Learning rate per minibatch: 0.05", "Learning rate per minibatch: 1e-05"]),
+    (lambda ps: L.momentum_sgd(ps, 0.1, 0.9), ["Learning rate per minibatch: 0.1", "Momentum per minibatch: 0.9"]),
+    (lambda ps: L.momentum_sgd(ps, 0.1, L.momentum_as_time_constant_schedule(100)),
+     ["Learning rate per minibatch: 0.1", "Momentum per 1 samples: 0.9900498337491681"]),
+    (lambda ps: L.nesterov(ps, 0.1, 0.9), ["Learning rate per minibatch: 0.1"]),
+    (lambda ps: L.adam(ps, 0.1, 0.9), ["Learning rate per minibatch: 0.1"]),
+    (lambda ps: L.sgd(ps, [0.1, 0], epoch_size=4), ["Learning rate per minibatch: 0.1", "Learning rate per minibatch: 0.0"]),
+    (lambda ps: L.universal(lambda ws, gs: C.combine([C.assign(w, w - 0.1 * g) for w, g in zip(ws, gs)]), ps),
+     ["Learning rate per minibatch: 1.0"]),
+])
+def test_learners_report_their_rates_to_progress_writers_as_cntk(make, expected):
+    ps = params((3, 2), (2,))
+    learner = make(ps)
+    writer = _Writer()
+    learner.add_progress_writers([writer])
+    for _ in range(4):
+        learner._update([torch.ones(3, 2), torch.ones(2)], 2)
+    assert writer.lines == expected

@@ -413,6 +413,8 @@ class Learner:
         self._sweeps = 0
         self._state = {name: [torch.zeros_like(p.data()) for p in self._parameters] for name in self._buffers}
         self._groups = None
+        self._writers = []
+        self._reported = {}
 
     # ---- CNTK's public API
     @property
@@ -465,6 +467,26 @@ class Learner:
             raise ValueError("checkpoint must be what create_checkpoint() returned")
         self._set_state(checkpoint["meta"], checkpoint["arrays"])
 
+    def add_progress_writers(self, progress_writers):
+        """Progress writers the learner reports its rates to (CNTK's Trainer adds its own): each
+        gets ``write("Learning rate per minibatch", 0.1)`` (``per N samples`` for a schedule with
+        a reference minibatch size) when an update first uses a rate and whenever it changes;
+        momentum_sgd reports its momentum so too."""
+        writers = progress_writers if isinstance(progress_writers, (list, tuple)) else [progress_writers]
+        for w in writers:
+            if w is not None and not any(w is o for o in self._writers):
+                self._writers.append(w)
+
+    def _report(self, schedule, name):
+        """CNTK's ReportTrainingParameterValue: the schedule's current value to the writers, when new."""
+        value = schedule._at(self._samples, self._sweeps)
+        if name in self._reported and self._reported[name] == value:
+            return
+        self._reported[name] = value
+        unit = "minibatch" if schedule.minibatch_size == IGNORE else f"{schedule.minibatch_size} samples"
+        for w in self._writers:
+            w.write(f"{name} per {unit}", value)
+
     def is_compatible_mode(self) -> bool:
         """Whether the learner works on the mean gradient (CNTK's compatible mode: made with
         ``use_mean_gradient=True`` or ``minibatch_size=0``)."""
@@ -495,6 +517,8 @@ class Learner:
         """`grads`: torch tensors aligned with ``parameters`` (summed over the minibatch; not
         modified); `sample_count`: the minibatch's samples. CNTK's Learner::Update."""
         mb = int(sample_count)
+        if self._writers:
+            self._report(self._lr, "Learning rate")
         lr_value = self._lr._at(self._samples, self._sweeps)
         if lr_value == 0.0:
             return False
@@ -672,6 +696,8 @@ class _MomentumSGD(_MomentumLearner):
     _buffers = ("momentum",)
 
     def _step(self, params, gs, state, lr, mb, dtype):
+        if self._writers:
+            self._report(self._momentum, "Momentum")
         m = self._momentum_for(self._momentum, mb)
         m32 = _scalar(m, dtype)
         a = _scalar(self._gain(m, dtype) * _scalar(lr, dtype), dtype)
@@ -1043,6 +1069,8 @@ class _Universal(Learner):
     def _update(self, grads, sample_count, sweep_end=False):
         from ..ops.assign import deferred_assignments
         mb = int(sample_count)
+        if self._writers:
+            self._report(self._lr, "Learning rate")
         if mb <= 0:
             raise ValueError("training_sample_count: a learner cannot update from an empty minibatch (0 samples)")
         if len(grads) != len(self._parameters):

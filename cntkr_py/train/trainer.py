@@ -123,6 +123,10 @@ class Trainer:
         self._model, self._loss, self._metric = model, loss, metric
         self._learners = list(learners)
         self._writers = writers
+        for lr in self._learners:  # as CNTK's Trainer: its writers get the learners' rate reports
+            add = getattr(lr, "add_progress_writers", None)
+            if add is not None and writers:
+                add(writers)
 
         # one plan for the step: loss, metric and model (its outputs can be fetched)
         roots = []
