@@ -7,7 +7,7 @@ What CNTK 2.7 computes (measured with the reference; every shape below is per sa
 
 * ``cross_entropy_with_softmax(o, t)`` is ``log_sum_exp(o) - t . o`` over o's last axis (not
   ``-sum(t * log_softmax(o))``: the two differ when t does not sum to 1; the gradients are the
-  plain derivatives of this formula, ``softmax(o) * sum(t) - t`` and ``-o``). With the default
+  plain derivatives of this formula, ``softmax(o) - t`` and ``-o``). With the default
   ``axis=-1`` CNTK takes the dot product with a TransposeTimes: o and t must have rank 1 or 2 and
   the same last dimension, and the result has shape ``o.shape[:-1] + (t.shape[0] or 1,)`` (a
   rank-2 o and t give every row of o against every row of t: (2, 3) and (2, 3) give (2, 2)).
@@ -99,7 +99,54 @@ def _axis_shape(o, t, axis, op_name):
     return tuple(out)
 
 
+class _CrossEntropyRows(torch.autograd.Function):
+    """``log_sum_exp(o) - t . o`` over the last axis of same-shaped (batch, k) operands, with its
+    plain gradients ``softmax(o) - t`` and ``-o`` (fewer kernels than autograd's)."""
+
+    @staticmethod
+    def forward(ctx, o, t):
+        lse = torch.logsumexp(o, dim=-1, keepdim=True)
+        ctx.save_for_backward(o, t, lse)
+        return lse - (o * t).sum(dim=-1, keepdim=True)
+
+    @staticmethod
+    def backward(ctx, g):
+        o, t, lse = ctx.saved_tensors
+        go = (torch.exp(o - lse) - t) * g if ctx.needs_input_grad[0] else None
+        gt = -o * g if ctx.needs_input_grad[1] else None
+        return go, gt
+
+
+class _ErrorRows(torch.autograd.Function):
+    """``1 - t[argmax(o)]`` per row of same-shaped (batch, k) operands (the first maximum), with
+    CNTK's gradients: 0 for o, ``-hardmax(o)`` for t."""
+
+    @staticmethod
+    def forward(ctx, o, t):
+        idx = o.argmax(dim=-1, keepdim=True)
+        ctx.save_for_backward(idx)
+        ctx.o_shape = o.shape
+        return 1 - t.gather(-1, idx)
+
+    @staticmethod
+    def backward(ctx, g):
+        (idx,) = ctx.saved_tensors
+        go = g.new_zeros(ctx.o_shape) if ctx.needs_input_grad[0] else None
+        gt = g.new_zeros(ctx.o_shape).scatter_(-1, idx, -g) if ctx.needs_input_grad[1] else None
+        return go, gt
+
+
+def _vectors(o, t):
+    """Both operands are vectors per sample (the common case): broadcast to one (batch, k)."""
+    if o.dim() == 2 and t.dim() == 2:
+        return torch.broadcast_tensors(o, t) if o.shape != t.shape else (o, t)
+    return None
+
+
 def _ce_default(o, t):
+    rows = _vectors(o, t)
+    if rows is not None:
+        return _CrossEntropyRows.apply(*rows)
     return torch.logsumexp(o, dim=-1, keepdim=True) - _dot(o, t)
 
 
@@ -116,6 +163,9 @@ CrossEntropyWithSoftmaxAxis = Op(
 
 
 def _error_default(o, t):
+    rows = _vectors(o, t)
+    if rows is not None:
+        return _ErrorRows.apply(*rows)
     return 1 - _dot(_hardmax(o), t)
 
 
