@@ -408,3 +408,33 @@ StreamInformation <- function(name, stream_id, storage_format, dtype, shape) {
     normalize_shape(shape, allow_null = FALSE)
   )
 }
+
+#' Write a sequence in the CNTK text format
+#'
+#' One sequence as CTF text, as CNTK's `sequence_to_cntk_text_format()`: row
+#' `i` of every stream goes on line `i` as `seq_inx<TAB>|name v v ...`
+#' (streams in name order; lines joined by newlines, no newline at the end).
+#' Write one line a sequence (one-row matrices) for cntkr's reader, which
+#' reads one sample a sequence.
+#'
+#' @param seq_inx The sequence id (a whole number).
+#' @param alias_tensor_map A named list: stream name to a matrix (or array)
+#'   whose rows are the sequence's elements (doubles are written as `1.0`,
+#'   integers as `1`).
+#' @return A string.
+#' @section Shape:
+#' A stream's rows have the stream's shape (flattened in CNTK-Python order).
+#' @examplesIf is_cntkr_available()
+#' cat(sequence_to_cntk_text_format(0, list(features = matrix(c(1, 2, 3), 1),
+#'                                          labels = matrix(c(0L, 1L), 1))), "\n")
+#' @export
+sequence_to_cntk_text_format <- function(seq_inx, alias_tensor_map) {
+  if (!is.list(alias_tensor_map) || length(alias_tensor_map) == 0 || is.null(names(alias_tensor_map)) ||
+      any(!nzchar(names(alias_tensor_map)))) {
+    value_error("`alias_tensor_map` must be a named list of matrices, e.g. list(features = m), not ",
+                describe_value(alias_tensor_map), ".")
+  }
+  values <- lapply(alias_tensor_map, function(x) if (is.null(dim(x)) && !is_py(x)) matrix(x, 1) else x)
+  cntk_call("io.sequence_to_cntk_text_format", as_integer(seq_inx),
+            reticulate::py_dict(names(values), unname(values)))
+}

@@ -403,3 +403,26 @@ def test_files_without_samples(tmp_path, parser):
             src = source(write(tmp_path, text, "e.ctf"), **kw)
             with pytest.raises(ValueError, match="e.ctf: no samples in the file"):
                 src.next_minibatch(2)
+
+
+def test_sequence_to_cntk_text_format(tmp_path, parser):
+    f = io.sequence_to_cntk_text_format
+    # CNTK 2.7's strings for the same calls
+    assert f(3, {"x": np.array([[1, 2.5, 3], [4, 5, 6]], np.float32), "y": np.array([[0, 1]])}) == \
+        "3\t|x 1.0 2.5 3.0 |y 0 1\n3\t|x 4.0 5.0 6.0"
+    assert f(0, {"b": np.array([[1], [2], [3]]), "a": np.array([[1e-8, -0.1, 1 / 3]])}) == \
+        "0\t|a 1e-08 -0.1 0.3333333333333333 |b 1\n0\t|b 2\n0\t|b 3"
+    assert f(5, {"s": [{1: 2.5, 0: 1}, {3: 1}], "d": np.array([[7.0], [8.0]])}) == \
+        "5\t|d 7.0 |s 0:1 1:2.5\n5\t|d 8.0 |s 3:1"
+    assert f(5, {"m": np.array([[[1, 2], [3, 4]]])}) == "5\t|m 1 2 3 4"
+    assert f(5, {"e": np.zeros((0, 3))}) == ""
+    lines = [f(i, {"features": np.array([[i, 0.5, 2]]), "labels": [{i % 2: 1}]}) for i in range(3)]
+    path = write(tmp_path, "\n".join(lines) + "\n")
+    src = source(path, labels_sparse=True, randomize=False)
+    mb = src.next_minibatch(3)
+    np.testing.assert_array_equal(mb[src.streams.features].asarray(), [[0, 0.5, 2], [1, 0.5, 2], [2, 0.5, 2]])
+    np.testing.assert_array_equal(mb[src.streams.labels].asarray(), [[1, 0], [0, 1], [1, 0]])
+    with pytest.raises(ValueError, match="is not a CTF stream name"):
+        f(0, {"a b": np.ones((1, 2))})
+    with pytest.raises(ValueError, match="alias_tensor_map must be a dict"):
+        f(0, {})

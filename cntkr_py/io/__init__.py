@@ -52,7 +52,7 @@ from . import _ctf
 
 __all__ = ["INFINITELY_REPEAT", "FULL_DATA_SWEEP", "DEFAULT_RANDOMIZATION_WINDOW_IN_CHUNKS",
            "MinibatchSource", "MinibatchSourceFromData", "MinibatchData", "CTFDeserializer",
-           "StreamDef", "StreamDefs", "StreamInformation", "Record"]
+           "StreamDef", "StreamDefs", "StreamInformation", "Record", "sequence_to_cntk_text_format"]
 
 #: "repeat forever" for ``max_samples``/``max_sweeps``: 2**63 - 1024, the largest int64 that a
 #: double holds exactly (CNTK's 2**64 - 1 overflows int64); any larger value means forever too.
@@ -540,6 +540,38 @@ class MinibatchSourceFromData(_Source):
     def __repr__(self):
         return (f"MinibatchSourceFromData({self._size} samples, streams: "
                 f"{', '.join(map(repr, self._streams.values()))})")
+
+
+def sequence_to_cntk_text_format(seq_idx, alias_tensor_map):
+    """One sequence in the CNTK text format, as CNTK 2.7's: `alias_tensor_map` maps each stream's
+    name to its sequence (an array whose first axis is the sequence, or for a sparse stream a list
+    of ``{index: value}`` dicts); element ``i`` of every stream goes on line ``i`` as
+    ``seq_idx<TAB>|name v v ...`` (streams in name order, values as NumPy writes them, lines
+    joined by newlines, no newline at the end). cntkr's reader reads one element a sequence."""
+    if not isinstance(alias_tensor_map, dict) or not alias_tensor_map:
+        raise ValueError("alias_tensor_map must be a dict of stream name: sequence with at least "
+                         f"one item, got {describe(alias_tensor_map)}")
+    streams = []
+    for alias, tensor in sorted(alias_tensor_map.items()):
+        if not isinstance(alias, str) or not alias or any(c.isspace() or c in "|:" for c in alias):
+            raise ValueError(f"alias_tensor_map: {describe(alias)} is not a CTF stream name")
+        if isinstance(tensor, list) and tensor and all(isinstance(t, dict) for t in tensor):
+            rows = [" ".join(f"{k}:{v}" for k, v in sorted(t.items())) for t in tensor]
+        else:
+            if isinstance(tensor, torch.Tensor):
+                tensor = tensor.detach().cpu().numpy()
+            arr = np.asarray(tensor)
+            if arr.ndim == 0 or arr.dtype.kind not in "biuf":
+                raise ValueError(f"alias_tensor_map[{alias!r}] must be an array (sequence axis first) "
+                                 f"or a list of {{index: value}} dicts, got {describe(tensor)}")
+            rows = [" ".join(a.ravel(order="C").astype(str)) for a in arr]
+        streams.append((alias, rows))
+    length = max(len(rows) for _, rows in streams)
+    lines = []
+    for i in range(length):
+        parts = [f"|{alias} {rows[i]}" for alias, rows in streams if i < len(rows)]
+        lines.append(f"{seq_idx}\t" + " ".join(parts))
+    return "\n".join(lines)
 
 
 # ---- the entry points of the R wrappers (R/io.R): one call each, any source ----------------------

@@ -154,3 +154,18 @@ test_that("reader errors name the argument, the file and the line", {
   expect_value_error(reader_of(five(), max_samples = 3, max_sweeps = 2),
                      "max_samples and max_sweeps cannot both be given (CNTK: mutually exclusive)")
 })
+
+test_that("sequence_to_cntk_text_format writes CNTK's lines, which the reader reads back", {
+  skip_if_no_cntkr()
+  text <- sequence_to_cntk_text_format(3, list(x = matrix(c(1, 4, 2.5, 5, 3, 6), 2), y = matrix(c(0L, 1L), 1)))
+  expect_identical(text, "3\t|x 1.0 2.5 3.0 |y 0 1\n3\t|x 4.0 5.0 6.0")  # CNTK 2.7's output
+  path <- tempfile(fileext = ".ctf")
+  writeLines(vapply(0:2, function(i) sequence_to_cntk_text_format(i, list(
+    features = matrix(c(i, i + 0.5, 2), 1), labels = matrix(c(1L, 0L), 1))), ""), path)
+  reader <- reader_of(path, randomize = FALSE)
+  x <- op_input_variable(3)
+  mb <- next_minibatch(reader, 3, input_map = dict(x = reader$streams$features))
+  expect_equal(mb[[x]]$asarray(), cbind(0:2, 0:2 + 0.5, 2))
+  expect_value_error(sequence_to_cntk_text_format(0, list(1)),
+                     "`alias_tensor_map` must be a named list of matrices, e.g. list(features = m), not an object of class list.")
+})
