@@ -426,3 +426,20 @@ def test_sequence_to_cntk_text_format(tmp_path, parser):
         f(0, {"a b": np.ones((1, 2))})
     with pytest.raises(ValueError, match="alias_tensor_map must be a dict"):
         f(0, {})
+
+
+def test_device_places_the_data(tmp_path):
+    src = source(five(tmp_path), randomize=False)
+    cpu = src.next_minibatch(2, device=C.device.cpu())
+    assert cpu[src.streams.features].data.device.type == "cpu"
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="CUDA is not available")
+def test_device_gpu(tmp_path):
+    src = source(five(tmp_path), randomize=False)
+    x = C.input_variable(3, name="x")
+    mb = src.next_minibatch(2, input_map={x: src.streams.features}, device=C.device.gpu(0))
+    assert mb[x].data.device.type == "cuda"
+    np.testing.assert_array_equal(C.plus(x, 1).eval(mb, device=C.device.gpu(0)), [[2, 3, 4], [5, 6, 7]])
+    d = io.MinibatchSourceFromData({"x": np.ones((3, 2), np.float32)})
+    assert d.next_minibatch(2, device=C.device.gpu(0))[d.streams.x].data.device.type == "cuda"
