@@ -892,11 +892,14 @@ class _Adam(_MomentumLearner):
             torch._foreach_mul_(v, vm32)
             torch._foreach_addcmul_(v, gs, gs, value=f(1 - vm32))
             ada = torch._foreach_sqrt(v)
-        den = torch._foreach_add(ada, f(self._eps))
+        if ada is v:
+            den = torch._foreach_add(ada, f(self._eps))
+        else:
+            den = ada
+            torch._foreach_add_(den, f(self._eps))
         torch._foreach_mul_(u, m32)
         torch._foreach_add_(u, gs, alpha=f(1 - m) if self._unit_gain else 1.0)
-        upd = torch._foreach_div(u, den)
-        torch._foreach_add_(params, upd, alpha=-f(f(corr) * f(lr)))
+        torch._foreach_addcdiv_(params, u, den, value=-f(f(corr) * f(lr)))
 
 
 class _FSAdaGrad(_MomentumLearner):
