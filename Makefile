@@ -17,6 +17,7 @@ demo: setup
 test: setup
 	$(PY) -m pytest -q -rs tests
 	bash tools/test_r.sh
+	bash tools/build_sites.sh
 
 test-python: setup-python
 	$(PY) -m pytest -q -rs tests
@@ -50,10 +51,10 @@ bench: setup
 	$(PY) bench/run.py --train
 	$(PY) bench/reader.py
 
-# Python API reference (HTML in docs/_build); R's reference is the roxygen Rd in man/.
-docs: setup-python
-	$(PY) -m pip install -q --disable-pip-version-check sphinx myst-parser
-	$(PY) -m sphinx -q -b html docs docs/_build
+# The documentation sites, with warnings as errors (make test builds them too): the Python site
+# (sphinx) in docs/_site/python, the R site (pkgdown) in docs/_site/r.
+docs: setup
+	bash tools/build_sites.sh
 
 clean:
 	rm -rf $(VENV) .Rlib *.Rcheck cntkr_*.tar.gz dcgan_samples.png

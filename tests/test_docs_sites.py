@@ -80,3 +80,57 @@ def test_convolution_transpose_page_window_formula(n, k, s, pad, o, start):
     full[:k] = 1
     expected = np.array([full[p] if p >= 0 else 0.0 for p in range(off, off + o)])
     np.testing.assert_array_equal(y, expected)
+
+
+def _rd_section(text, tag):
+    """The body of the first \\tag{...} of an Rd file (braces matched), or None."""
+    start = text.find("\\%s{" % tag)
+    if start < 0:
+        return None
+    i = start + len(tag) + 2
+    depth = 1
+    while depth and i < len(text):
+        if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in "{}%":
+            i += 2
+            continue
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+    return text[start + len(tag) + 2:i - 1]
+
+
+def test_every_exported_r_topic_has_an_example_and_r_words():
+    # The R site's reference shows every topic's example, run (tools/build_sites.sh fails when one
+    # errors or warns); here: every exported topic has one, and its arguments are documented in
+    # R's words (TRUE/FALSE/NULL and c(...), not Python's True/False/None and tuples).
+    man = os.path.join(ROOT, "man")
+    problems = []
+    for name in sorted(os.listdir(man)):
+        if not name.endswith(".Rd"):
+            continue
+        with open(os.path.join(man, name)) as f:
+            text = f.read()
+        if "\\keyword{internal}" in text:
+            continue
+        if _rd_section(text, "examples") is None:
+            problems.append("%s: no example" % name)
+        arguments = _rd_section(text, "arguments") or ""
+        for word in re.findall(r"(?<![`\w])(None|True|False)(?![`\w])", arguments):
+            problems.append("%s: Python's %s in an argument's description" % (name, word))
+        for tup in re.findall(r"\\code\{\((?:\d+,\s*)+\d*\)\}", arguments):
+            problems.append("%s: the Python tuple %s in an argument's description (R: c(...))" % (name, tup))
+    assert not problems, "\n".join(problems)
+
+
+def test_pkgdown_reference_lists_every_topic():
+    # pkgdown stops the R site's build when an exported topic is missing from _pkgdown.yml's
+    # reference (or a vignette from its articles): checked here too, in seconds, so that a new
+    # export's commit learns it before tools/build_sites.sh runs.
+    import shutil
+    import subprocess
+    rscript = shutil.which("Rscript")
+    if rscript is None or subprocess.run([rscript, "-e", "quit(status = !requireNamespace('pkgdown', quietly = TRUE))"],
+                                         capture_output=True).returncode != 0:
+        pytest.skip("R's pkgdown is not installed (tools/setup_r.sh installs it)")
+    run = subprocess.run([rscript, "--vanilla", "-e", "options(pkgdown.internet = FALSE); pkgdown::check_pkgdown('.')"],
+                         cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, "add the topic to its family's section of _pkgdown.yml:\n" + run.stderr[-2000:]

@@ -33,6 +33,8 @@ DEB_PACKAGES=(
   r-cran-png r-cran-rappdirs r-cran-rlang r-cran-withr r-cran-magrittr
   # tests, vignette
   r-cran-testthat r-cran-knitr r-cran-markdown
+  # the documentation site (tools/build_sites.sh)
+  r-cran-pkgdown r-cran-rmarkdown
   # to unpack trixie's source tarball
   xz-utils
   # Fashion-MNIST (IDX files in /usr/share/datasets/fashion-mnist), converted to CTF by
