@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 
 __all__ = ["IN_USE", "set_grad_enabled", "run_backward", "mkldnn_enabled", "set_mkldnn_enabled",
-           "convolution_backward"]
+           "convolution_backward", "momentum_step"]
 
 _C = torch._C
 _set_grad = getattr(_C, "_set_grad_enabled", None)
@@ -20,6 +20,7 @@ _engine = getattr(getattr(torch.autograd, "Variable", None), "_execution_engine"
 _get_mkldnn = getattr(_C, "_get_mkldnn_enabled", None)
 _set_mkldnn = getattr(_C, "_set_mkldnn_enabled", None)
 _conv_backward = getattr(getattr(torch.ops, "aten", None), "convolution_backward", None)
+_fused_sgd = getattr(torch, "_fused_sgd_", None)
 
 #: {entry point: whether this torch has it}
 IN_USE = {
@@ -28,6 +29,7 @@ IN_USE = {
     "torch._C._get_mkldnn_enabled / _set_mkldnn_enabled": _get_mkldnn is not None
     and _set_mkldnn is not None,
     "torch.ops.aten.convolution_backward": _conv_backward is not None,
+    "torch._fused_sgd_": _fused_sgd is not None,
 }
 
 
@@ -86,3 +88,17 @@ def convolution_backward(grad_output, input, weight, bias_sizes, stride, padding
         grads = iter(torch.autograd.grad(y, leaves, grad_output)) if leaves else iter(())
     return tuple(next(grads) if m and t is not None else None
                  for t, m in zip((x, w, b), output_mask))
+
+
+def momentum_step(params, grads, bufs, momentum: float, step: float, fused: bool = True) -> None:
+    """CNTK's momentum update of lists of tensors, in place: ``v = momentum * v + step * g;
+    w -= v``. torch's fused SGD kernel does it in one pass per tensor (with lr 1 and dampening
+    ``1 - step``); the fallback (or ``fused=False``) in three _foreach passes."""
+    if fused and _fused_sgd is not None and momentum > 0 and step > 1e-12 and \
+            all(t.is_contiguous() for t in params) and all(t.is_contiguous() for t in bufs):
+        _fused_sgd(params, [g.contiguous() for g in grads], bufs, weight_decay=0.0, momentum=momentum, lr=1.0,
+                   dampening=1.0 - step, nesterov=False, maximize=False, is_first_step=False)
+        return
+    torch._foreach_mul_(bufs, momentum)
+    torch._foreach_add_(bufs, grads, alpha=step)
+    torch._foreach_sub_(params, bufs)

@@ -363,3 +363,21 @@ def test_learners_report_their_rates_to_progress_writers_as_cntk(make, expected)
     for _ in range(4):
         learner._update([torch.ones(3, 2), torch.ones(2)], 2)
     assert writer.lines == expected
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_the_fused_momentum_step_agrees_with_its_foreach_fallback(dtype):
+    from cntkr_py._torch_private import IN_USE, momentum_step
+    assert "torch._fused_sgd_" in IN_USE
+    torch.manual_seed(0)
+    shapes = [(16, 1, 5, 5), (16,), (512, 128), (10,)]
+    p1 = [torch.randn(s, dtype=dtype) for s in shapes]
+    p2 = [t.clone() for t in p1]
+    v1, v2 = [torch.zeros_like(t) for t in p1], [torch.zeros_like(t) for t in p1]
+    for _ in range(20):
+        g = [torch.randn(s, dtype=dtype) * 8 for s in shapes]
+        momentum_step(p1, g, v1, 0.9, 0.1 * 0.1 / 64)
+        momentum_step(p2, g, v2, 0.9, 0.1 * 0.1 / 64, fused=False)
+    tol = 1e-6 if dtype == torch.float32 else 1e-12
+    for a, b in zip(p1 + v1, p2 + v2):
+        torch.testing.assert_close(a, b, rtol=tol, atol=tol * float(b.abs().max()))

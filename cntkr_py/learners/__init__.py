@@ -54,6 +54,7 @@ import numpy as np
 import torch
 
 from .._shapes import as_bool, describe, describe_shape, item
+from .._torch_private import momentum_step
 
 __all__ = ["UnitType", "IGNORE", "Learner", "UserLearner", "TrainingParameterSchedule",
            "learning_rate_schedule", "learning_parameter_schedule", "learning_parameter_schedule_per_sample",
@@ -336,8 +337,6 @@ def _ref_minibatch_size(minibatch_size, use_mean_gradient):
 
 # --------------------------------------------------------------------------------------------
 # learners
-_FUSED_SGD = hasattr(torch, "_fused_sgd_")
-
 
 def _scalar(x, dtype):
     """A rule's scalar as CNTK's kernel of that element type sees it."""
@@ -701,17 +700,7 @@ class _MomentumSGD(_MomentumLearner):
         m = self._momentum_for(self._momentum, mb)
         m32 = _scalar(m, dtype)
         a = _scalar(self._gain(m, dtype) * _scalar(lr, dtype), dtype)
-        v = state["momentum"]
-        if _FUSED_SGD and m32 > 0 and a > 1e-12 and all(t.is_contiguous() for t in params):
-            # torch's fused SGD kernel (one pass per tensor) in CNTK's form: with lr 1 and
-            # dampening 1 - a it computes v = m v + a g; w -= v
-            gs = [g.contiguous() for g in gs]
-            torch._fused_sgd_(params, gs, v, weight_decay=0.0, momentum=m32, lr=1.0, dampening=1.0 - a,
-                              nesterov=False, maximize=False, is_first_step=False)
-            return
-        torch._foreach_mul_(v, m32)
-        torch._foreach_add_(v, gs, alpha=a)
-        torch._foreach_sub_(params, v)
+        momentum_step(params, gs, state["momentum"], m32, a)
 
 
 class _Nesterov(_MomentumLearner):
