@@ -60,8 +60,10 @@ get_default_batch_axis <- function() {
 #' @param init Initial value: an initializer such as [init_glorot_uniform()],
 #'   a number, or an R array of `shape`. `NULL` means
 #'   `init_glorot_uniform()`.
-#' @param dtype Element type, `"float32"`, `"float64"` or `"auto"` (`"float32"`
-#'   unless `init` is a NumPy array).
+#' @param dtype Element type, `"float32"`, `"float64"` or `"auto"`: `"float32"`,
+#'   also for an R array `init` (R's doubles become float32),
+#'   unless `init` is a NumPy array made with `reticulate::np_array()`, whose
+#'   dtype it keeps.
 #' @param device The device to hold it, from [cpu_descriptor()] or
 #'   [gpu_descriptor()], or `NULL` for the default device.
 #' @param name Name of the parameter, a string.
