@@ -261,7 +261,10 @@ MinibatchSourceFromData <- function(data_streams, max_samples = IO_INFINITELY_RE
 #' @param minibatch_size_in_samples Samples to read (a whole number > 0).
 #' @param input_map `NULL`, or `dict(x = reader$streams$features, ...)`
 #'   mapping inputs (by R variable, see [dict()], or by their `name`) to the
-#'   source's streams.
+#'   source's streams. A named list (CNTK-R's mnist_example writes
+#'   `list(y = reader$streams$labels, x = reader$streams$features)`) is read the
+#'   same way: a name that is an R variable holding an input Variable keys
+#'   that input, any other name is an input's `name`.
 #' @param device `NULL`, or a device for the data ([cpu_descriptor()],
 #'   [gpu_descriptor()]).
 #' @param num_data_partitions,partition_index `NULL` (distributed reading is
@@ -279,14 +282,34 @@ MinibatchSourceFromData <- function(data_streams, max_samples = IO_INFINITELY_RE
 next_minibatch <- function(minibatch_source, minibatch_size_in_samples,
                            input_map = NULL, device = NULL,
                            num_data_partitions = NULL, partition_index = NULL) {
+  caller <- parent.frame()
   call_keeping_python("io._next_minibatch",
     minibatch_source,
     as_integer(minibatch_size_in_samples, minimum = 1),
-    input_map = input_map,
+    input_map = as_minibatch_input_map(input_map, caller),
     device = device,
     num_data_partitions = as_nullable_integer(num_data_partitions, minimum = 0),
     partition_index = as_nullable_integer(partition_index, minimum = 0)
   )
+}
+
+# An input_map given as a named R list -> a Python dict keyed as dict() keys:
+# the input Variable an R variable of that name holds (in `frame`), else the
+# name (an input's `name`, resolved in Python).
+as_minibatch_input_map <- function(input_map, frame) {
+  if (is.null(input_map) || is_py(input_map)) {
+    return(input_map)
+  }
+  keys <- names(input_map)
+  if (!is.list(input_map) || length(input_map) == 0 || is.null(keys) || any(!nzchar(keys))) {
+    value_error("`input_map` must be dict(x = stream, ...) or a named list of streams, not ",
+                describe_value(input_map), ".")
+  }
+  keys <- lapply(keys, function(key) {
+    object <- get0(key, envir = frame, inherits = TRUE)
+    if (inherits(object, "cntkr_py.variables.Variable")) object else key
+  })
+  with_python(reticulate::py_dict(keys, unname(input_map), convert = FALSE))
 }
 
 #' Streams, positions and checkpoints of a minibatch source

@@ -169,3 +169,18 @@ test_that("sequence_to_cntk_text_format writes CNTK's lines, which the reader re
   expect_value_error(sequence_to_cntk_text_format(0, list(1)),
                      "`alias_tensor_map` must be a named list of matrices, e.g. list(features = m), not an object of class list.")
 })
+
+test_that("an input_map list keys inputs by R variable (CNTK-R's mnist_example) or by name", {
+  skip_if_no_cntkr()
+  reader <- reader_of(five(), randomize = FALSE)
+  x <- op_input_variable(3)
+  y <- op_input_variable(2)
+  mb <- next_minibatch(reader, 2, input_map = list(y = reader$streams$labels, x = reader$streams$features))
+  expect_equal(mb[[x]]$asarray(), matrix(c(1, 4, 2, 5, 3, 6), 2, 3))
+  expect_equal(mb[[y]]$asarray(), matrix(c(0, 1, 1, 0), 2, 2))
+  named <- op_input_variable(3, name = "pixels")
+  mb <- next_minibatch(reader, 1, input_map = list(pixels = reader$streams$features))
+  expect_equal(func_eval(op_plus(named, 0), mb), matrix(c(7, 8, 9), 1, 3))
+  expect_value_error(next_minibatch(reader, 1, input_map = list(reader$streams$features)),
+                     "`input_map` must be dict(x = stream, ...) or a named list of streams, not an object of class list.")
+})
