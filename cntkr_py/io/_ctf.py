@@ -429,12 +429,14 @@ class Reader:
     def _blocks_of(self, f, start, end, first_line):
         """Parse the bytes [start, end) of open file `f` (whole lines), block by block."""
         f.seek(start)
+        # NumPy's temporaries are ~40x the block: it parses 1 MB at a time (also its fastest)
+        step = self.chunk_bytes if _C_PARSE is not None else min(self.chunk_bytes, 1 << 20)
         line = first_line
         rest = b""
         state = {}
         pos = start
         while pos < end or rest:
-            data = f.read(min(self.chunk_bytes, end - pos)) if pos < end else b""
+            data = f.read(min(step, end - pos)) if pos < end else b""
             pos += len(data)
             data = rest + data
             if not data:
