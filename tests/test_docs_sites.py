@@ -134,3 +134,15 @@ def test_pkgdown_reference_lists_every_topic():
     run = subprocess.run([rscript, "--vanilla", "-e", "options(pkgdown.internet = FALSE); pkgdown::check_pkgdown('.')"],
                          cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, "add the topic to its family's section of _pkgdown.yml:\n" + run.stderr[-2000:]
+
+
+def test_api_pages_cover_every_public_module_by_family():
+    pages = _load("docs/_ext/cntkr_apipages.py", "cntkr_apipages")
+    modules = pages.public_modules()
+    assert {"cntkr_py", "cntkr_py.layers.convolution", "cntkr_py.learners", "cntkr_py.model_file"} <= set(modules)
+    assert not [m for m in modules if any(part.startswith("_") for part in m.split("."))]
+    assert pages.family_of("cntkr_py") == pages.family_of("cntkr_py.ops") == pages.FAMILIES[0][0]
+    assert pages.family_of("cntkr_py.ops.functions").startswith("Variables")
+    assert pages.family_of("cntkr_py.layers.convolution") == "Layers"
+    assert pages.family_of("cntkr_py.train.training_session") == "Training"
+    assert pages.family_of("cntkr_py.something_new") == "Other modules"

@@ -9,24 +9,24 @@ import importlib
 import os
 import pkgutil
 
-# (title, module prefixes), in the order of the index; the first family whose prefix matches
-# a module takes it.
+# (title, module patterns), in the order of the index; the first family with a matching pattern
+# takes a module. "a.b" matches that module only, "a.b.*" it and its submodules.
 FAMILIES = [
     ("Packages (the namespaces you import)", ["cntkr_py", "cntkr_py.ops", "cntkr_py.layers"]),
-    ("Layers", ["cntkr_py.layers."]),
     ("Variables, Functions and running graphs", ["cntkr_py.variables", "cntkr_py.axis", "cntkr_py.ops.functions",
                                                  "cntkr_py.executor"]),
-    ("Ops", ["cntkr_py.ops."]),
-    ("Losses and metrics", ["cntkr_py.losses", "cntkr_py.metrics"]),
-    ("Learners and schedules", ["cntkr_py.learners"]),
-    ("Training", ["cntkr_py.train"]),
-    ("Readers", ["cntkr_py.io"]),
-    ("Progress and logging", ["cntkr_py.logging"]),
+    ("Layers", ["cntkr_py.layers.*"]),
+    ("Ops (each declared once: name, attributes, shape rule, forward)", ["cntkr_py.ops.*"]),
+    ("Losses and metrics", ["cntkr_py.losses.*", "cntkr_py.metrics.*"]),
+    ("Learners and schedules", ["cntkr_py.learners.*"]),
+    ("Training", ["cntkr_py.train.*"]),
+    ("Readers", ["cntkr_py.io.*"]),
+    ("Progress and logging", ["cntkr_py.logging.*"]),
     ("Model files", ["cntkr_py.model_file"]),
     ("Initializers, default options and random seeds", ["cntkr_py.initializer", "cntkr_py.default_options",
-                                                         "cntkr_py.cntk_py"]),
+                                                         "cntkr_py.cntk_py", "cntkr_py.random.*"]),
     ("Devices", ["cntkr_py.device"]),
-    ("Speed kernels (internals)", ["cntkr_py.kernels"]),
+    ("Speed kernels (internals)", ["cntkr_py.kernels.*"]),
 ]
 
 
@@ -40,10 +40,13 @@ def public_modules():
 
 
 def family_of(module):
-    for title, prefixes in FAMILIES:
-        for prefix in prefixes:
-            if module == prefix or (not prefix.endswith(".") and module.startswith(prefix + ".")) \
-                    or (prefix.endswith(".") and module.startswith(prefix)):
+    for title, patterns in FAMILIES:
+        for pattern in patterns:
+            if pattern.endswith(".*"):
+                base = pattern[:-2]
+                if module == base or module.startswith(base + "."):
+                    return title
+            elif module == pattern:
                 return title
     return "Other modules"
 
