@@ -16,6 +16,7 @@ __all__ = ["DeviceKind", "DeviceDescriptor", "cpu", "gpu", "all_devices",
 
 
 class DeviceKind(enum.IntEnum):
+    """CNTK's device kinds: ``DeviceKind.CPU`` and ``DeviceKind.GPU`` (CUDA through torch)."""
     CPU = 0
     GPU = 1
 

@@ -198,6 +198,10 @@ def variable_label(v) -> str:
 
 # ---- eval / forward / grad ------------------------------------------------------------
 def eval(f, arguments=None, outputs=None, device=None, as_numpy=True):
+    """Evaluates ``f`` in inference mode (``Function.eval``): ``arguments`` maps f's inputs to
+    batches (or is one batch for a single input), ``outputs`` picks other nodes of the graph to
+    return instead of ``f``'s output (a dict of them when several). NumPy arrays unless
+    ``as_numpy`` is False (torch tensors)."""
     if outputs is None and device is None:
         y = _eval_fast(f, arguments)
         if y is not None:
@@ -339,6 +343,10 @@ def backward(state, root_gradients, variables, as_numpy=True):
 
 
 def grad(f, at, wrt=None, outputs=None, device=None, as_numpy=True, grad_root=None):
+    """The gradient of the sum of ``f``'s output (or of ``grad_root``'s) at the inputs ``at``, in
+    training mode (``Function.grad``), with respect to ``wrt`` (inputs and parameters; by default
+    the inputs with ``needs_gradient=True``): one array, or a dict keyed by ``wrt``'s entries; with
+    ``outputs``, the pair (gradients, those outputs' values)."""
     p = plan(f)
     dev = _device.as_torch_device(device)
     feed = p.feed(at, dev, "at")
