@@ -461,3 +461,48 @@ sequence_to_cntk_text_format <- function(seq_inx, alias_tensor_map) {
   cntk_call("io.sequence_to_cntk_text_format", as_integer(seq_inx),
             reticulate::py_dict(names(values), unname(values)))
 }
+
+#' User-defined minibatch sources
+#'
+#' `UserMinibatchSource()` is the base of a minibatch source written in
+#' Python (subclass `cntkr_py.io.UserMinibatchSource`, e.g. with
+#' [reticulate::PyClass()]): it implements `stream_infos()` and
+#' `next_minibatch(num_samples, number_of_workers, worker_rank, device)`
+#' returning a dict of stream to MinibatchData. `usermb_next_minibatch()`
+#' reads from one (a [MinibatchSourceFromData()] is one too). The base alone
+#' delivers nothing: its `next_minibatch` says what to implement.
+#'
+#' @param usermb_source A UserMinibatchSource.
+#' @param num_samples Samples to read (a whole number > 0).
+#' @param num_workers,worker_rank The number of workers (`1`) and this
+#'   worker's rank (`0`).
+#' @param device `NULL`, or a device for the data.
+#' @return `UserMinibatchSource()`: the base object; `usermb_next_minibatch()`:
+#'   the source's dict of stream to MinibatchData (see [next_minibatch()]).
+#' @section Shape:
+#' As the source's streams say.
+#' @examplesIf is_cntkr_available()
+#' src <- MinibatchSourceFromData(list(x = matrix(1:6, 3, 2)))
+#' mb <- usermb_next_minibatch(src, 2, 1, 0)
+#' length(mb)
+#' @name UserMinibatchSource
+NULL
+
+#' @rdname UserMinibatchSource
+#' @export
+UserMinibatchSource <- function() {
+  cntk_call("io.UserMinibatchSource")
+}
+
+#' @rdname UserMinibatchSource
+#' @export
+usermb_next_minibatch <- function(usermb_source, num_samples, num_workers, worker_rank,
+                                  device = NULL) {
+  call_keeping_python("io._user_next_minibatch",
+    usermb_source,
+    as_integer(num_samples, minimum = 1),
+    as_integer(num_workers, minimum = 1),
+    as_integer(worker_rank, minimum = 0),
+    device = device
+  )
+}

@@ -443,3 +443,51 @@ def test_device_gpu(tmp_path):
     np.testing.assert_array_equal(C.plus(x, 1).eval(mb, device=C.device.gpu(0)), [[2, 3, 4], [5, 6, 7]])
     d = io.MinibatchSourceFromData({"x": np.ones((3, 2), np.float32)})
     assert d.next_minibatch(2, device=C.device.gpu(0))[d.streams.x].data.device.type == "cuda"
+
+
+class Counting(io.UserMinibatchSource):
+    """A user-defined source: sample i is (i, 2i); 5 samples a sweep; checkpoints its position."""
+
+    def __init__(self):
+        super().__init__()
+        self.fi = io.StreamInformation("f", 0, "dense", np.float32, (2,))
+        self.pos = 0
+
+    def stream_infos(self):
+        return [self.fi]
+
+    def next_minibatch(self, num_samples, number_of_workers, worker_rank, device=None):
+        idx = (self.pos + np.arange(num_samples)) % 5
+        end = bool(((self.pos % 5) + num_samples) >= 5)
+        self.pos += num_samples
+        data = np.stack([idx, 2 * idx], 1).astype(np.float32)
+        return {self.fi: io.MinibatchData(data, num_samples, num_samples, end)}
+
+    def get_checkpoint_state(self):
+        return {"pos": self.pos}
+
+    def restore_from_checkpoint(self, state):
+        self.pos = state["pos"]
+
+
+def test_user_minibatch_source():
+    src = Counting()
+    assert list(src.streams) == ["f"] and src.stream_info("f") is src.fi
+    x = C.input_variable(2, name="x")
+    mb = io._next_minibatch(src, 3, input_map={x: src.streams.f})
+    np.testing.assert_array_equal(C.plus(x, 0).eval(mb), [[0, 0], [1, 2], [2, 4]])
+    assert not mb[x].end_of_sweep
+    state = src.get_checkpoint_state()
+    mb = io._user_next_minibatch(src, 3, input_map={"x": "f"})
+    assert mb["x"].end_of_sweep and mb["x"].asarray()[:, 0].tolist() == [3, 4, 0]
+    src.restore_from_checkpoint(state)
+    assert src.next_minibatch(1, 1, 0)[src.fi].asarray().tolist() == [[3, 6]]
+    base = io.UserMinibatchSource()
+    with pytest.raises(NotImplementedError, match="implements stream_infos"):
+        base.streams
+    with pytest.raises(NotImplementedError, match="implements next_minibatch"):
+        base.next_minibatch(2, 1, 0)
+    assert base.get_checkpoint_state() == {}
+    with pytest.raises(NotImplementedError, match="restore_from_checkpoint"):
+        base.restore_from_checkpoint({"a": 1})
+    assert isinstance(io.MinibatchSourceFromData({"a": np.ones((2, 1))}), io.UserMinibatchSource)

@@ -52,7 +52,8 @@ from . import _ctf
 
 __all__ = ["INFINITELY_REPEAT", "FULL_DATA_SWEEP", "DEFAULT_RANDOMIZATION_WINDOW_IN_CHUNKS",
            "MinibatchSource", "MinibatchSourceFromData", "MinibatchData", "CTFDeserializer",
-           "StreamDef", "StreamDefs", "StreamInformation", "Record", "sequence_to_cntk_text_format"]
+           "StreamDef", "StreamDefs", "StreamInformation", "Record", "sequence_to_cntk_text_format",
+           "UserMinibatchSource"]
 
 #: "repeat forever" for ``max_samples``/``max_sweeps``: 2**63 - 1024, the largest int64 that a
 #: double holds exactly (CNTK's 2**64 - 1 overflows int64); any larger value means forever too.
@@ -242,27 +243,34 @@ def _forever(value, name):
 
 
 class _Source:
-    """What both sources share: the streams, input maps, positions."""
+    """What every source shares: the streams, input maps, positions."""
 
-    _streams: Record
+    _streams = None
 
     @property
     def streams(self) -> Record:
         """The streams by name: ``source.streams.features``."""
+        if self._streams is None:  # a UserMinibatchSource: from its stream_infos()
+            infos = self.stream_infos()
+            if not isinstance(infos, (list, tuple)) or not all(isinstance(i, StreamInformation)
+                                                                for i in infos):
+                raise TypeError("stream_infos() must return a list of StreamInformation, got "
+                                f"{describe(infos)}")
+            self._streams = Record((i.name, i) for i in infos)
         return self._streams
 
     def stream_infos(self) -> list:
-        return list(self._streams.values())
+        return list(self.streams.values())
 
     def stream_info(self, name):
         """The stream named `name`."""
         if not isinstance(name, str):
             raise TypeError(f"name must be a string, got {describe(name)}")
         try:
-            return self._streams[name]
+            return self.streams[name]
         except KeyError:
             raise ValueError(f"no stream named {describe(name)} (the streams: "
-                             f"{', '.join(describe(k) for k in self._streams)})") from None
+                             f"{', '.join(describe(k) for k in self.streams)})") from None
 
     def _keyed(self, mb, input_map):
         if input_map is None:
@@ -270,16 +278,19 @@ class _Source:
         if not isinstance(input_map, dict):
             raise TypeError(f"input_map must be a dict of input variable (or name): stream, got "
                             f"{describe(input_map)}")
-        ours = {id(s) for s in self._streams.values()}
+        streams = self.streams
+        by_name = {getattr(k, "name", k): v for k, v in mb.items()}
         out = {}
         for key, stream in input_map.items():
             if isinstance(stream, str):
                 stream = self.stream_info(stream)
-            if not isinstance(stream, StreamInformation) or id(stream) not in ours:
+            if not isinstance(stream, StreamInformation) or streams.get(stream.name) is not stream:
                 raise ValueError(f"input_map[{describe(getattr(key, 'name', key))}] must be a stream "
-                                 f"of this source ({', '.join(map(repr, self._streams.values()))}), "
+                                 f"of this source ({', '.join(map(repr, streams.values()))}), "
                                  f"got {describe(stream) if not isinstance(stream, StreamInformation) else repr(stream)}")
-            data = mb[stream]
+            data = by_name.get(stream.name)
+            if not isinstance(data, MinibatchData):
+                raise ValueError(f"the minibatch has no MinibatchData for stream {stream.name!r}")
             dtype = getattr(key, "dtype", None)
             out[key] = data._cast(dtype) if dtype is not None else data
         return out
@@ -455,7 +466,35 @@ def _device_of(device):
     return as_torch_device(device)
 
 
-class MinibatchSourceFromData(_Source):
+class UserMinibatchSource(_Source):
+    """The base of a minibatch source written in Python, as CNTK 2.7's: implement
+    ``stream_infos()`` (a list of StreamInformation) and ``next_minibatch(num_samples,
+    number_of_workers, worker_rank, device=None)`` returning ``{StreamInformation:
+    MinibatchData}`` (``{}`` when there is no more data); for checkpoints,
+    ``get_checkpoint_state()`` and ``restore_from_checkpoint(state)``. ``streams``,
+    ``stream_info(name)`` and the Trainer's use come from the base."""
+
+    def __init__(self):
+        self._streams = None
+
+    def stream_infos(self) -> list:
+        raise NotImplementedError("a UserMinibatchSource implements stream_infos(): its list of "
+                                  "StreamInformation")
+
+    def next_minibatch(self, num_samples, number_of_workers, worker_rank, device=None):
+        raise NotImplementedError("a UserMinibatchSource implements next_minibatch(num_samples, "
+                                  "number_of_workers, worker_rank, device=None)")
+
+    def get_checkpoint_state(self) -> dict:
+        return {}
+
+    def restore_from_checkpoint(self, state):
+        if state:
+            raise NotImplementedError("to checkpoint a UserMinibatchSource, implement "
+                                      "restore_from_checkpoint(state)")
+
+
+class MinibatchSourceFromData(UserMinibatchSource):
     """Minibatches from arrays in memory, as CNTK 2.7's ``MinibatchSourceFromData``: `data_streams`
     is a dict ``name: array`` (samples first, all the same number of samples); float64 arrays
     stay float64, others become float32. No randomisation; a minibatch stops at the end of the
@@ -491,6 +530,9 @@ class MinibatchSourceFromData(_Source):
         self._max_samples = _forever(max_samples, "max_samples")
         self._cursor = 0
         self._total = 0
+
+    def stream_infos(self) -> list:
+        return list(self._streams.values())
 
     def next_minibatch(self, num_samples, number_of_workers=1, worker_rank=0, device=None,
                        input_map=None):
@@ -585,11 +627,28 @@ def _source(value, name="minibatch_source"):
 def _next_minibatch(minibatch_source, minibatch_size_in_samples, input_map=None, device=None,
                     num_data_partitions=None, partition_index=None):
     src = _source(minibatch_source)
-    if isinstance(src, MinibatchSourceFromData):
-        return src.next_minibatch(minibatch_size_in_samples, 1 if num_data_partitions is None
-                                  else num_data_partitions, partition_index or 0, device, input_map)
-    return src.next_minibatch(minibatch_size_in_samples, input_map, device, num_data_partitions,
-                              partition_index)
+    if isinstance(src, MinibatchSource):
+        return src.next_minibatch(minibatch_size_in_samples, input_map, device, num_data_partitions,
+                                  partition_index)
+    return _user_next_minibatch(src, minibatch_size_in_samples, 1 if num_data_partitions is None
+                                else num_data_partitions, partition_index or 0, device, input_map)
+
+
+def _user_next_minibatch(usermb_source, num_samples, num_workers=1, worker_rank=0, device=None,
+                         input_map=None):
+    """A UserMinibatchSource's next minibatch (its own ``next_minibatch``), keyed by `input_map`."""
+    if not isinstance(usermb_source, UserMinibatchSource):
+        raise TypeError(f"usermb_source must be a UserMinibatchSource, got {describe(usermb_source)}")
+    n = as_int(num_samples, "num_samples", minimum=1)
+    workers = as_int(num_workers, "num_workers", minimum=1)
+    rank = as_int(worker_rank, "worker_rank", minimum=0)
+    if isinstance(usermb_source, MinibatchSourceFromData):
+        return usermb_source.next_minibatch(n, workers, rank, device, input_map)
+    mb = usermb_source.next_minibatch(n, workers, rank, device)
+    if not isinstance(mb, dict):
+        raise TypeError(f"{type(usermb_source).__name__}.next_minibatch must return a dict of "
+                        f"StreamInformation: MinibatchData, got {describe(mb)}")
+    return usermb_source._keyed(mb, input_map) if mb else {}
 
 
 def _stream_info(mb_source, name):

@@ -184,3 +184,13 @@ test_that("an input_map list keys inputs by R variable (CNTK-R's mnist_example) 
   expect_value_error(next_minibatch(reader, 1, input_map = list(reader$streams$features)),
                      "`input_map` must be dict(x = stream, ...) or a named list of streams, not an object of class list.")
 })
+
+test_that("UserMinibatchSource: the base says what to implement; a source from data is one", {
+  skip_if_no_cntkr()
+  base <- UserMinibatchSource()
+  expect_error(usermb_next_minibatch(base, 2, 1, 0), "implements next_minibatch", class = "cntkr_error")
+  src <- MinibatchSourceFromData(list(x = matrix(1:6, 3, 2)))
+  mb <- usermb_next_minibatch(src, 2, 1, 0)
+  expect_equal(length(mb), 1)
+  expect_value_error(usermb_next_minibatch(src, 0, 1, 0), "`num_samples` must be whole numbers >= 1, not 0.")
+})
