@@ -131,8 +131,17 @@ def test_pkgdown_reference_lists_every_topic():
     if rscript is None or subprocess.run([rscript, "-e", "quit(status = !requireNamespace('pkgdown', quietly = TRUE))"],
                                          capture_output=True).returncode != 0:
         pytest.skip("R's pkgdown is not installed (tools/setup_r.sh installs it)")
-    run = subprocess.run([rscript, "--vanilla", "-e", "options(pkgdown.internet = FALSE); pkgdown::check_pkgdown('.')"],
-                         cwd=ROOT, capture_output=True, text=True)
+    # and each topic in one section only
+    script = """
+options(pkgdown.internet = FALSE)
+pkgdown::check_pkgdown('.')
+pkg <- pkgdown::as_pkgdown('.')
+listed <- unlist(lapply(pkg$meta$reference, function(s)
+  if (is.null(s$contents)) character() else pkgdown:::section_topics(s$contents, pkg$topics, pkg$src_path)$name))
+twice <- unique(listed[duplicated(listed)])
+if (length(twice)) stop('listed in more than one section of _pkgdown.yml: ', toString(twice))
+"""
+    run = subprocess.run([rscript, "--vanilla", "-e", script], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, "add the topic to its family's section of _pkgdown.yml:\n" + run.stderr[-2000:]
 
 
