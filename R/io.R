@@ -168,9 +168,9 @@ CTFDeserializer <- function(filename, streams) {
 #'   number; `0`: use `randomization_window_in_chunks`).
 #' @param randomization_seed Seed of the permutations (a whole number >= 0);
 #'   sweep `k` uses `c(seed, k)`.
-#' @param trace_level Logging verbosity (a whole number or a TraceLevel).
-#'   cntkr's reader prints nothing; CNTK-R's default (the current level) is
-#'   not evaluated: a missing `trace_level` is Warning (`1`).
+#' @param trace_level Logging verbosity: a [TraceLevel()] or its number; by
+#'   default the current level ([get_logging_trace_level()]). cntkr's reader
+#'   prints nothing.
 #' @param multithreaded_deserializer `NULL`, `TRUE` or `FALSE` (one thread
 #'   either way).
 #' @param frame_mode `TRUE` or `FALSE` (one sample a line: the same).
@@ -205,8 +205,7 @@ MinibatchSource <- function(deserializers, max_samples = IO_INFINITELY_REPEAT,
     randomization_window_in_chunks = as_integer(randomization_window_in_chunks, minimum = 0),
     randomization_window_in_samples = as_integer(randomization_window_in_samples, minimum = 0),
     randomization_seed = as_integer(randomization_seed, minimum = 0),
-    # the default is left to Python (the current level), so it is never evaluated here
-    trace_level = if (missing(trace_level)) 1L else trace_level,
+    trace_level = if (is_py(trace_level)) trace_level else as_integer(trace_level, minimum = 0),
     multithreaded_deserializer = if (is.null(multithreaded_deserializer)) NULL
                                  else as_flag(multithreaded_deserializer),
     frame_mode = as_flag(frame_mode),

@@ -194,3 +194,11 @@ test_that("UserMinibatchSource: the base says what to implement; a source from d
   expect_equal(length(mb), 1)
   expect_value_error(usermb_next_minibatch(src, 0, 1, 0), "`num_samples` must be whole numbers >= 1, not 0.")
 })
+
+test_that("trace_level takes the current level, a number or a TraceLevel", {
+  skip_if_no_cntkr()
+  expect_true(cntkr:::is_py(reader_of(five())))
+  expect_true(cntkr:::is_py(reader_of(five(), trace_level = TraceLevel("Info"))))
+  expect_true(cntkr:::is_py(reader_of(five(), trace_level = 0)))
+  expect_value_error(reader_of(five(), trace_level = -1), "`trace_level` must be whole numbers >= 0, not -1.")
+})
