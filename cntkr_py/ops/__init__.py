@@ -7,7 +7,7 @@ from .elementwise import (abs, clip, element_divide, element_max, element_min, e
                           exp, greater, greater_equal, less, less_equal, log, minus, negate, not_equal, plus, pow,
                           reciprocal, sqrt, square)
 from .elementwise import ceil, cos, floor, log_add_exp, round, sin
-from .functions import Function
+from .functions import Function, ModelFormat, load_model
 from .graph import alias, combine, placeholder, stop_gradient
 from .normalization import batch_normalization, dropout
 from .linear import times, times_transpose
@@ -32,3 +32,4 @@ __all__ += ["times", "times_transpose", "reduce_sum", "reduce_mean", "reduce_max
             "swapaxes", "splice", "slice", "squeeze", "expand_dims", "pad", "flatten", "one_hot",
             "gather", "CONSTANT_PAD", "REFLECT_PAD", "SYMMETRIC_PAD"]  # linear, reductions, shape
 __all__ += ["assign"]  # assign (ops/assign.py)
+__all__ += ["ModelFormat", "load_model"]  # model files (cntk.ops has them too)
