@@ -69,6 +69,14 @@ for (page in pages) {
   hits <- grep("^(#>|##) *Warning\\b", text, value = TRUE)
   if (length(hits)) seen <- c(seen, sprintf("%s: %s", page, paste(unique(hits), collapse = " | ")))
 }
+# Links between the site's own pages (pkgdown does not check them): every relative href resolves.
+for (page in list.files(pkg$dst_path, pattern = "[.]html$", recursive = TRUE, full.names = TRUE)) {
+  href <- xml2::xml_attr(xml2::xml_find_all(xml2::read_html(page), "//a[@href]"), "href")
+  href <- sub("#.*$", "", href[!grepl("^([a-z]+:|#|//)", href)])
+  href <- href[nzchar(href)]
+  broken <- href[!file.exists(file.path(dirname(page), href))]
+  if (length(broken)) seen <- c(seen, sprintf("%s: broken link(s) %s", page, toString(unique(broken))))
+}
 if (length(seen)) {
   cat("build_sites: the R site has", length(seen), "warning(s):\n", paste0("  ", seen, "\n"), file = stderr())
   quit(status = 1)
