@@ -484,7 +484,9 @@ class Learner:
         self._reported[name] = value
         unit = "minibatch" if schedule.minibatch_size == IGNORE else f"{schedule.minibatch_size} samples"
         for w in self._writers:
-            w.write(f"{name} per {unit}", value)
+            write = getattr(w, "write", None)  # a writer of the Trainer's contract may have none
+            if write is not None:
+                write(f"{name} per {unit}", value)
 
     def is_compatible_mode(self) -> bool:
         """Whether the learner works on the mean gradient (CNTK's compatible mode: made with
