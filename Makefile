@@ -14,8 +14,9 @@ demo: setup
 	$(PY) examples/dcgan_generator.py dcgan_samples.png
 	Rscript demo/dcgan_generator.R
 
+# (CNTKR_TEST_INSTALL=1: tests/test_install.py installs the R tarball and install_cntkr() as a user)
 test: setup
-	$(PY) -m pytest -q -rs tests
+	CNTKR_TEST_INSTALL=1 $(PY) -m pytest -q -rs tests
 	bash tools/test_r.sh
 	bash tools/build_sites.sh
 

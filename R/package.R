@@ -145,57 +145,282 @@ is_cntkr_available <- function() {
 
 #' Install the Python side of cntkr
 #'
-#' Creates a Python virtual environment (by default `"r-cntkr"`) holding
-#' `cntkr_py` and PyTorch, as `keras::install_keras()` does for keras.
-#' cntkr finds it by itself when `RETICULATE_PYTHON` is unset. Restart R
-#' after installing.
+#' Creates a Python virtual environment (by default `"r-cntkr"`) and installs
+#' into it PyTorch, NumPy and `cntkr_py`, the Python package this R package
+#' carries (its sources are in the installed package, see
+#' `system.file("python", package = "cntkr")`), as `keras::install_keras()`
+#' does for keras. No index has to offer `cntkr_py`: pip builds it from those
+#' sources (it compiles one small C file, so a C compiler is needed, as for
+#' the R package itself). cntkr finds the `"r-cntkr"` environment by itself
+#' when `RETICULATE_PYTHON` is unset; restart R after installing.
 #'
-#' @param envname Name of the virtual environment, `"r-cntkr"` by default.
+#' The environment is made with Python's `venv` module in reticulate's folder
+#' of virtual environments (`RETICULATE_VIRTUALENV_ROOT`, else `WORKON_HOME`,
+#' else `~/.virtualenvs`). pip is used as configured on the machine (its
+#' index, `find-links`, cache and constraints); `pip_options` adds to that.
+#'
+#' On Linux without an NVIDIA GPU, PyTorch's CPU build is installed: when
+#' pip's own choice for `torch` is not a `+cpu` build, PyTorch's CPU wheel
+#' index is added for this installation, so that no CUDA wheels (several GB)
+#' are downloaded. With a GPU, or on macOS and Windows, pip's choice stays.
+#'
+#' @param envname Name of the virtual environment, `"r-cntkr"` by default,
+#'   or the path of a folder to make it in.
 #' @param python Path of the Python interpreter (>= 3.10) the environment is
-#'   made from, or `NULL` to let reticulate choose one.
-#' @param cntkr_py What pip installs for the Python package: a path to a cntkr
-#'   checkout (the folder holding `pyproject.toml`) or a pip requirement.
+#'   made from, or `NULL`: the first Python >= 3.10 among `python3` on the
+#'   `PATH` and those that [reticulate::virtualenv_starter()] finds.
+#' @param cntkr_py What pip installs for the Python package: `NULL` (the
+#'   sources this R package carries), the path of a folder holding
+#'   `pyproject.toml`, `setup.py` and `cntkr_py/` (a cntkr checkout), or a pip
+#'   requirement string.
 #' @param torch The pip requirement for PyTorch, `"torch==2.13.0"`.
 #' @param extra_packages Further pip requirements, a character vector, or
 #'   `NULL`.
-#' @param pip_options Further options for pip, e.g.
-#'   `"--index-url=https://download.pytorch.org/whl/cpu"` for a CPU-only
-#'   PyTorch, or `NULL`.
+#' @param pip_options Further options for pip, a character vector, e.g.
+#'   `"--no-index"` to install only from `find-links` folders, or `NULL`.
+#' @param new_env `TRUE` to remove an existing environment of that name first
+#'   (the default for `"r-cntkr"`), `FALSE` to install into it.
 #'
 #' @return The path of the environment's Python, invisibly.
+#'
+#' @section Errors:
+#' Errors are classed conditions (all of class `"cntkr_error"`): a bad
+#' argument is a `"value_error"`; no Python >= 3.10, or one that cannot make
+#' a virtual environment, is a `"python_missing_error"`; a failed pip
+#' installation is a `"pip_error"`, whose message ends with pip's last lines
+#' and the path of its whole log.
 #' @examples
 #' \dontrun{
-#' install_cntkr(cntkr_py = "~/src/cntkr")
+#' install_cntkr()                        # from the sources in this R package
+#' install_cntkr(python = "/usr/bin/python3.11")
+#' install_cntkr(cntkr_py = "~/src/cntkr") # from a checkout
 #' }
 #' @export
-install_cntkr <- function(envname = "r-cntkr", python = NULL, cntkr_py = "cntkr_py",
+install_cntkr <- function(envname = "r-cntkr", python = NULL, cntkr_py = NULL,
                           torch = "torch==2.13.0", extra_packages = NULL,
-                          pip_options = NULL) {
+                          pip_options = NULL, new_env = identical(envname, "r-cntkr")) {
   envname <- as_name(envname)
   if (!nzchar(envname)) {
     value_error("`envname` must be a non-empty string.")
   }
-  for (arg in c("cntkr_py", "torch")) {
+  for (arg in c("torch", if (!is.null(cntkr_py)) "cntkr_py", if (!is.null(python)) "python")) {
     value <- get(arg)
     if (!is.character(value) || length(value) != 1 || is.na(value) || !nzchar(value)) {
       value_error("`", arg, "` must be a single non-empty string, not ", describe_value(value), ".")
     }
   }
+  for (arg in c("extra_packages", "pip_options")) {
+    value <- get(arg)
+    if (!is.null(value) && (!is.character(value) || anyNA(value))) {
+      value_error("`", arg, "` must be a character vector or NULL, not ", describe_value(value), ".")
+    }
+  }
+  new_env <- as_flag(new_env)
+  if (is.null(cntkr_py)) {
+    cntkr_py <- system.file("python", package = "cntkr")
+    if (!file.exists(file.path(cntkr_py, "pyproject.toml"))) {
+      value_error(
+        "This installation of the cntkr R package carries no Python sources ",
+        "(no python/pyproject.toml in ", find.package("cntkr"), "). ",
+        "Install cntkr from its source tarball (R CMD build, then R CMD INSTALL), ",
+        "or give `cntkr_py` the path of a cntkr checkout."
+      )
+    }
+  }
   if (dir.exists(cntkr_py)) {
-    cntkr_py <- normalizePath(cntkr_py)
+    cntkr_py <- stage_python_sources(cntkr_py)
+    on.exit(unlink(dirname(cntkr_py), recursive = TRUE), add = TRUE)
   }
-  if (!reticulate::virtualenv_exists(envname)) {
-    reticulate::virtualenv_create(envname, python = python)
+
+  python <- find_python(python)
+  env <- virtualenv_dir(envname)
+  make_virtualenv(env, python, new_env)
+  env_python <- reticulate::virtualenv_python(env)
+
+  torch_options <- cpu_torch_options(env_python, torch, pip_options)
+  packages <- c(torch, "numpy", extra_packages, cntkr_py)
+  message("Installing ", paste(c(torch, "numpy", extra_packages, "cntkr_py"), collapse = ", "),
+          " into ", env, " (pip; this takes a minute or two) ...")
+  run_pip(env_python, c("install", pip_options, torch_options, packages))
+  version <- system2(env_python, c("-c", shQuote(
+    "import cntkr_py, torch; print(torch.__version__)"
+  )), stdout = TRUE, stderr = TRUE)
+  status <- attr(version, "status")
+  if (!is.null(status) && status != 0) {
+    stop(cntkr_condition(paste0(
+      "pip installed the packages, but 'import cntkr_py' fails in ", env_python, ":\n",
+      paste(utils::tail(version, 20), collapse = "\n")
+    ), "pip_error"))
   }
-  reticulate::virtualenv_install(
-    envname,
-    packages = c(torch, extra_packages, cntkr_py),
-    pip_options = pip_options,
-    ignore_installed = FALSE
-  )
   message(
-    "Installed cntkr_py and ", torch, " into the virtual environment '", envname, "'. ",
-    "Restart R to use them."
+    "Installed cntkr_py and torch ", utils::tail(version, 1), " into the virtual environment ",
+    env, ". Restart R to use them."
   )
-  invisible(reticulate::virtualenv_python(envname))
+  invisible(env_python)
+}
+
+# Copies a cntkr_py source tree (pyproject.toml, setup.py, cntkr_py/) into a
+# temporary folder and returns its path: pip builds in the source folder
+# (egg-info, build/), which must not be the installed R package (it may be
+# read-only) or a developer's checkout. Compiled files and caches stay behind.
+stage_python_sources <- function(from) {
+  from <- normalizePath(from)
+  needed <- c("pyproject.toml", "setup.py", "cntkr_py")
+  missing <- needed[!file.exists(file.path(from, needed))]
+  if (length(missing) > 0) {
+    value_error("`cntkr_py` must be a folder holding pyproject.toml, setup.py and cntkr_py/; ",
+                from, " has no ", paste(missing, collapse = ", "), ".")
+  }
+  to <- file.path(tempfile("cntkr-py-"), "cntkr_py_src")
+  dir.create(to, recursive = TRUE)
+  files <- c(needed[1:2], file.path("cntkr_py", list.files(file.path(from, "cntkr_py"), recursive = TRUE)))
+  files <- files[!grepl("(__pycache__|[.](so|pyd|pyc|dll|o))$|__pycache__/", files)]
+  for (dir in unique(dirname(files))) {
+    dir.create(file.path(to, dir), recursive = TRUE, showWarnings = FALSE)
+  }
+  ok <- file.copy(file.path(from, files), file.path(to, files))
+  if (!all(ok)) {
+    stop(cntkr_condition(paste0("Could not copy ", from, " to ", to, ".")))
+  }
+  to
+}
+
+python_missing <- function(...) {
+  stop(cntkr_condition(paste0(...), "python_missing_error"))
+}
+
+# The version of a Python interpreter as numeric_version, or NULL when it does not run.
+python_version <- function(python) {
+  out <- suppressWarnings(tryCatch(
+    system2(python, c("-c", shQuote("import sys; print('%d.%d.%d' % sys.version_info[:3])")),
+            stdout = TRUE, stderr = FALSE),
+    error = function(e) character()
+  ))
+  out <- utils::tail(out[grepl("^[0-9]+[.][0-9]+[.][0-9]+$", out)], 1)
+  if (length(out) == 1) numeric_version(out) else NULL
+}
+
+# The Python the environment is made from: `python`, or the first Python >= 3.10
+# among python3 on the PATH and reticulate's virtualenv starters. (python3 first:
+# reticulate lists the newest first, which may be a Python that pip has no
+# local PyTorch wheel for.)
+find_python <- function(python) {
+  if (!is.null(python)) {
+    python <- path.expand(python)
+    version <- python_version(python)
+    if (is.null(version)) {
+      python_missing("`python` is ", describe_value(python), ", which does not run as a Python ",
+                     "interpreter. Give the path of a Python >= 3.10.")
+    }
+    if (version < "3.10") {
+      python_missing("`python` is Python ", version, " (", python, "); cntkr needs Python >= 3.10.")
+    }
+    return(python)
+  }
+  candidates <- Sys.which("python3")
+  starters <- tryCatch(reticulate::virtualenv_starter(">=3.10", all = TRUE)$path,
+                       error = function(e) character())
+  for (candidate in c(candidates[nzchar(candidates)], starters)) {
+    version <- python_version(candidate)
+    if (!is.null(version) && version >= "3.10") {
+      return(unname(candidate))
+    }
+  }
+  python_missing(
+    "No Python >= 3.10 was found (looked for python3 on the PATH and where ",
+    "reticulate::virtualenv_starter() looks). Install one (e.g. Debian's python3 and ",
+    "python3-venv), then call install_cntkr(python = \"/path/to/python3\")."
+  )
+}
+
+# The folder of the environment `envname` (a name or a path), as reticulate finds it, but
+# without resolving symbolic links: a link (tools/setup_r.sh links a checkout's .venv as
+# "r-cntkr") must be seen as one, never removed through.
+virtualenv_dir <- function(envname) {
+  if (grepl("[/\\\\]", envname)) {
+    return(path.expand(envname))
+  }
+  root <- Sys.getenv("RETICULATE_VIRTUALENV_ROOT", NA_character_)
+  if (is.na(root)) {
+    root <- Sys.getenv("WORKON_HOME", unset = "~/.virtualenvs")
+  }
+  file.path(path.expand(root), envname)
+}
+
+# Makes a fresh virtual environment at `env` (or keeps an existing one when `new_env` is FALSE).
+make_virtualenv <- function(env, python, new_env) {
+  exists <- file.exists(file.path(env, "pyvenv.cfg"))
+  link <- Sys.readlink(env)  # "" for a plain folder, NA when there is nothing
+  if (!is.na(link) && nzchar(link)) {
+    value_error(
+      env, " is a link to ", link, " (a developer's environment, as tools/setup_r.sh ",
+      "makes for a cntkr checkout); install_cntkr() leaves it alone. Remove the link, or give ",
+      "`envname` another name."
+    )
+  }
+  if (exists && !new_env) {
+    return(invisible(env))
+  }
+  if (exists) {
+    message("Removing the existing virtual environment ", env, " ...")
+    unlink(env, recursive = TRUE)
+  } else if (file.exists(env) && length(list.files(env, all.files = TRUE, no.. = TRUE)) > 0) {
+    value_error(env, " exists and is not a virtual environment; give `envname` another name.")
+  }
+  dir.create(dirname(env), recursive = TRUE, showWarnings = FALSE)
+  message("Creating the virtual environment ", env, " from ", python, " ...")
+  out <- suppressWarnings(system2(python, c("-m", "venv", shQuote(env)), stdout = TRUE, stderr = TRUE))
+  if (!is.null(attr(out, "status")) && attr(out, "status") != 0) {
+    python_missing(
+      python, " could not make a virtual environment at ", env, ":\n",
+      paste(utils::tail(out, 10), collapse = "\n"),
+      "\nOn Debian and Ubuntu install the python3-venv package, or give `python` another Python."
+    )
+  }
+  invisible(env)
+}
+
+# Runs `python -m pip <args>`; a failure is a "pip_error" with pip's last lines and its log.
+run_pip <- function(python, args) {
+  log <- tempfile("cntkr-pip-", fileext = ".log")
+  status <- suppressWarnings(system2(
+    python, c("-m", "pip", "--disable-pip-version-check", shQuote(args)),
+    stdout = log, stderr = log
+  ))
+  if (!identical(as.integer(status), 0L)) {
+    lines <- if (file.exists(log)) readLines(log, warn = FALSE) else character()
+    stop(cntkr_condition(paste0(
+      "pip failed (exit status ", status, ") running: pip ", paste(args, collapse = " "), "\n",
+      paste(utils::tail(lines, 15), collapse = "\n"),
+      "\nThe whole log is ", log, ". Check that pip can reach a package index (or a ",
+      "find-links folder) offering ", args[grepl("^torch", args)][1], " for this Python, and ",
+      "that a C compiler is installed; pip's own options go in `pip_options`."
+    ), "pip_error"))
+  }
+  invisible(log)
+}
+
+# pip options that make `torch` PyTorch's CPU build on Linux without an NVIDIA GPU: none
+# when pip already picks a "+cpu" build (asked with a dry run: nothing is downloaded but
+# metadata), else PyTorch's CPU wheel index as an extra index (its "+cpu" versions sort
+# above PyPI's CUDA builds of the same version).
+cpu_torch_options <- function(python, torch, pip_options) {
+  if (Sys.info()[["sysname"]] != "Linux" || nzchar(Sys.which("nvidia-smi")) ||
+      file.exists("/proc/driver/nvidia/version")) {
+    return(NULL)
+  }
+  report <- tempfile("cntkr-torch-", fileext = ".json")
+  on.exit(unlink(report), add = TRUE)
+  run_pip(python, c("install", "--dry-run", "--no-deps", "--quiet", "--report", report,
+                    pip_options, torch))
+  version <- system2(python, c("-c", shQuote(paste0(
+    "import json, sys; r = json.load(open(sys.argv[1])); ",
+    "print(r['install'][0]['metadata']['version'] if r['install'] else '')"
+  )), shQuote(report)), stdout = TRUE, stderr = FALSE)
+  version <- utils::tail(version, 1)
+  if (length(version) == 1 && grepl("[+]cpu", version)) {
+    return(NULL)
+  }
+  message("No NVIDIA GPU here: installing PyTorch's CPU build (from its CPU wheel index).")
+  "--extra-index-url=https://download.pytorch.org/whl/cpu"
 }

@@ -33,8 +33,9 @@ EOF
 Rscript --vanilla "$work/testthat.R" "$ROOT"
 
 echo "== R CMD build"
-(cd "$work" && R CMD build --no-manual "$ROOT")
-tarball="$(ls "$work"/cntkr_*.tar.gz)"
+# (from a staged copy of the package's files, with the Python sources under inst/python:
+# tools/build_r_package.sh says why)
+tarball="$(bash "$ROOT/tools/build_r_package.sh" "$work" --no-manual | tail -n 1)"
 if tar -tzf "$tarball" | grep '^cntkr/tests/goldens/' >/dev/null; then
   echo "the built package holds tests/goldens: R CMD check would run the golden cases again" >&2
   exit 1
