@@ -49,3 +49,14 @@ test_that("install_cntkr() leaves a linked (developer's) environment alone", {
   expect_value_error(install_cntkr(envname = link, python = python), "install_cntkr() leaves it alone")
   expect_true(dir.exists(target))
 })
+
+test_that("install_cntkr() refuses a Python older than 3.10", {
+  skip_on_os("windows")
+  old <- tempfile("python-")
+  writeLines(c("#!/bin/sh", "echo 3.9.18"), old)  # a stand-in that answers as Python 3.9 would
+  Sys.chmod(old, "755")
+  on.exit(unlink(old), add = TRUE)
+  err <- tryCatch(install_cntkr(envname = tempfile(), python = old), error = identity)
+  expect_s3_class(err, "python_missing_error")
+  expect_match(conditionMessage(err), "is Python 3.9.18 .*cntkr needs Python >= 3.10")
+})
