@@ -20,6 +20,10 @@
 #'   (`o` and `t` broadcast).
 #' - `loss_cosine_distance(x, y)`: the cosine *similarity* of `x` and `y`
 #'   over the sample (CNTK's `cosine_distance`), 0 for a zero vector.
+#' - `loss_cosine_distance_negative_samples(x, y, shift, num_negative_samples)`:
+#'   for sample `i` of a minibatch of `n`, the cosine similarity of `x[i]` with
+#'   `y[i]`, then with `y[i + shift]`, `y[i + shift + 1]`, ... (indices modulo
+#'   `n`): `num_negative_samples + 1` values per sample.
 #'
 #' @section Shape:
 #' `loss_cross_entropy_with_softmax()` with the default axis: `c(n, k)` and
@@ -27,13 +31,18 @@
 #' give `c(n, 1)`, `c(k)` and `c(m, k)` give `m`; with another axis, the
 #' broadcast shape of both with that axis of dimension 1.
 #' `loss_binary_cross_entropy()`: the broadcast shape of `output` and
-#' `target`. The others: a scalar per sample (shape `c()`).
+#' `target`. `loss_cosine_distance_negative_samples()`:
+#' `num_negative_samples + 1`. The others: a scalar per sample (shape `c()`).
 #'
 #' @param output_vector,output,x The network's output: a Variable or Function
 #'   (or a numeric array, made a constant).
 #' @param target_vector,target,y The target, of the output's shape (one-hot
 #'   rows for the cross entropy, 0/1 values for the binary cross entropies).
 #' @param weight Each sample's weight, of the output's shape.
+#' @param shift The offset of the first negative sample in the minibatch, a
+#'   whole number `>= 0`.
+#' @param num_negative_samples How many negative samples, a whole number
+#'   `>= 0`.
 #' @param axis The static axis (0-based; negative counts from the end) along
 #'   which the cross entropy is computed, a whole number; `-1` (the default)
 #'   is CNTK's row-by-row form above.
@@ -78,4 +87,12 @@ loss_squared_error <- function(output, target, name = "") {
 #' @export
 loss_cosine_distance <- function(x, y, name = "") {
   cntk_call("losses.cosine_distance", as_operand(x), as_operand(y), name = as_name(name))
+}
+
+#' @rdname losses
+#' @export
+loss_cosine_distance_negative_samples <- function(x, y, shift, num_negative_samples, name = "") {
+  cntk_call("losses.cosine_distance_with_negative_samples", as_operand(x), as_operand(y),
+            shift = as_integer(shift, minimum = 0),
+            num_negative_samples = as_integer(num_negative_samples, minimum = 0), name = as_name(name))
 }

@@ -22,7 +22,7 @@ T23[:, 1, 2] = 1
 
 def test_exported_where_cntk_exports_them():
     for name in ["cross_entropy_with_softmax", "binary_cross_entropy", "weighted_binary_cross_entropy",
-                 "squared_error", "cosine_distance"]:
+                 "squared_error", "cosine_distance", "cosine_distance_with_negative_samples"]:
         assert getattr(C, name) is getattr(C.losses, name)
     assert C.classification_error is C.metrics.classification_error
 
@@ -165,6 +165,8 @@ REAPPLY = [
     ("cosine", C.cosine_distance, [(3,), (3,)], [(2, 3), (2, 3)], ()),
     ("bce", C.binary_cross_entropy, [(3,), (3,)], [(2, 3), (3,)], (2, 3)),
     ("wbce", lambda p, t: C.weighted_binary_cross_entropy(p, t, t), [(1,), (1,)], [(2, 1), (2, 1)], ()),
+    ("cosine_negative", lambda a, b: C.cosine_distance_with_negative_samples(a, b, 1, 2), [(3,), (3,)], [(2, 3), (2, 3)],
+     (3,)),
 ]
 
 
@@ -216,3 +218,20 @@ def test_every_configuration_cntk_rejects_is_rejected():
         args = [iv(tuple(o["shape"])) for o in op["operands"]]
         with pytest.raises((ValueError, TypeError), match=op["name"].replace("_", ".") + "|topN"):
             getattr(C, op["name"])(*args, **op["kwargs"])
+
+
+def test_cosine_with_negative_samples_pairs_samples_of_the_minibatch():
+    x, y = iv(3), iv(3)
+    r = np.random.RandomState(0)
+    xv, yv = r.randn(4, 3).astype(np.float32), r.randn(4, 3).astype(np.float32)
+    f = C.cosine_distance_with_negative_samples(x, y, 1, 2)
+    assert f.shape == (3,) and f.op_name == "CosDistanceWithNegativeSamples"
+    np.testing.assert_allclose(f.eval({x: xv, y: yv}),  # CNTK 2.7's values
+                               [[0.998061, 0.310288, -0.410512], [0.78676, 0.192072, 0.94147],
+                                [0.263209, 0.445944, 0.765577], [-0.344267, 0.722566, 0.022973]], atol=2e-6)
+    with pytest.raises(ValueError, match="num_negative_samples must be >= 0"):
+        C.cosine_distance_with_negative_samples(x, y, 1, -1)
+    with pytest.raises(ValueError, match=r"x \(3,\) and y \(2,\) must have the same shape"):
+        C.cosine_distance_with_negative_samples(x, iv(2), 1, 1)
+    g = f(iv((2, 3)), iv((2, 3)))  # re-applied: a sample is taken whole
+    assert g.shape == (3,)

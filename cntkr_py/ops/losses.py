@@ -23,6 +23,8 @@ What CNTK 2.7 computes (measured with the reference; every shape below is per sa
 * ``squared_error`` is the sum of ``(o - t)^2`` over the sample (shape (); o and t broadcast).
 * ``cosine_distance(x, y)`` is the cosine *similarity* over the whole sample (shape (); same
   shapes), 0 for a zero vector (CNTK inverts a norm below 1e-30 as 1e-30).
+* ``cosine_distance_with_negative_samples(x, y, shift, n)``: row i holds the cosine of x[i] with
+  y[i] and with y[i + shift + j] (j = 0 .. n - 1, indices modulo the minibatch), shape (n + 1,).
 * ``binary_cross_entropy(p, t)`` is elementwise (the broadcast shape, not a sum):
   ``-(t log(1e-6 + p) + (1 - t) log(1 + 1e-6 - p))``, the constants being float32
   values (so p = 1, t = 0 gives 13.862944).
@@ -48,7 +50,7 @@ from .elementwise import broadcast_shape, operands
 from .primitive import Op
 
 __all__ = ["cross_entropy_with_softmax", "classification_error", "squared_error", "cosine_distance",
-           "binary_cross_entropy", "weighted_binary_cross_entropy"]
+           "cosine_distance_with_negative_samples", "binary_cross_entropy", "weighted_binary_cross_entropy"]
 
 # CNTK's float32 constants (also for float64 inputs, where they are widened)
 _EPS = float(np.float32(1e-6))
@@ -248,6 +250,29 @@ def _cosine(x, y):
 CosDistance = Op("CosDistance", shape=_cos_shape, forward=_cosine)
 
 
+def _cosine_negative(x, y, shift, num_negative_samples):
+    xf, yf = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
+    xf, yf = torch.broadcast_tensors(xf, yf)
+    batch = xf.shape[0]
+    offsets = torch.tensor([0] + [shift + j for j in range(num_negative_samples)], device=x.device)
+    idx = (torch.arange(batch, device=x.device)[:, None] + offsets[None, :]) % batch  # (batch, n + 1)
+    inv_x = 1 / torch.sqrt((xf * xf).sum(dim=1)).clamp_min(_EPS_IN_INVERSE)
+    inv_y = 1 / torch.sqrt((yf * yf).sum(dim=1)).clamp_min(_EPS_IN_INVERSE)
+    dots = (xf[:, None, :] * yf[idx]).sum(dim=-1)
+    return dots * inv_x[:, None] * inv_y[idx]
+
+
+def _cos_negative_shape(x, y, shift, num_negative_samples):
+    if x != y:
+        raise ValueError(f"cosine_distance_with_negative_samples: x {describe_shape(x)} and y {describe_shape(y)} "
+                         "must have the same shape")
+    return (num_negative_samples + 1,)
+
+
+CosDistanceWithNegativeSamples = Op("CosDistanceWithNegativeSamples", shape=_cos_negative_shape,
+                                    forward=_cosine_negative)
+
+
 def _bce(p, t):
     return -(t * torch.log(_EPS + p) + (1 - t) * torch.log(_ONE_PLUS_EPS - p))
 
@@ -341,6 +366,15 @@ def cosine_distance(x, y, name=""):
     """The cosine of the angle between x and y over each whole sample (CNTK's cosine_distance is
     this similarity; shape ())."""
     return CosDistance(operands(x, y), name)
+
+
+def cosine_distance_with_negative_samples(x, y, shift, num_negative_samples, name=""):
+    """For each sample i, the cosine similarity of x[i] with y[i] and with the `num_negative_samples`
+    samples y[i + shift], y[i + shift + 1], ... of the same minibatch (indices modulo its size), as
+    CNTK 2.7 (shape ``(num_negative_samples + 1,)``; a sample is taken whole)."""
+    return CosDistanceWithNegativeSamples(operands(x, y), name, shift=as_int(shift, "shift", minimum=0),
+                                          num_negative_samples=as_int(num_negative_samples, "num_negative_samples",
+                                                                      minimum=0))
 
 
 def binary_cross_entropy(output, target, name=""):

@@ -153,6 +153,9 @@ golden_op_calls <- local({
     squared_error = function(args, kw) do.call(loss_squared_error, c(args, flat(kw))),
     cosine_distance = function(args, kw) do.call(loss_cosine_distance, c(args, flat(kw))),
     classification_error = function(args, kw) do.call(classification_error, c(args, flat(kw))),
+    cosine_distance_with_negative_samples = function(args, kw) {
+      do.call(loss_cosine_distance_negative_samples, c(args, flat(kw)))
+    },
     swapaxes = function(args, kw) do.call(op_swap_axes, c(args, flat(kw))),
     splice = function(args, kw) do.call(op_splice, c(list(args), flat(kw))),
     pad = function(args, kw) {

@@ -65,3 +65,16 @@ test_that("criteria name bad arguments in R's words", {
                class = "value_error")
   expect_error(loss_binary_cross_entropy(z, z, name = 1), "`name` must be a single string", class = "value_error")
 })
+
+test_that("loss_cosine_distance_negative_samples pairs the samples of a minibatch", {
+  skip_if_no_cntkr()
+  x <- op_input_variable(2, name = "x")
+  y <- op_input_variable(2, name = "y")
+  f <- loss_cosine_distance_negative_samples(x, y, shift = 1, num_negative_samples = 1)
+  expect_equal(unlist(f$shape), 2)
+  v <- func_eval(f, list(x = matrix(c(1, 0, 0, 1, 1, 1), 3, byrow = TRUE),
+                         y = matrix(c(1, 0, 0, 1, -1, 0), 3, byrow = TRUE)))
+  expect_equal(v, matrix(c(1, 0, 1, 0, -sqrt(0.5), sqrt(0.5)), 3, byrow = TRUE), tolerance = 1e-6)
+  expect_error(loss_cosine_distance_negative_samples(x, y, shift = -1, num_negative_samples = 1),
+               "`shift` must be whole numbers >= 0", class = "value_error")
+})

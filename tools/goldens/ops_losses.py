@@ -1,5 +1,6 @@
 """Golden family "ops/losses": CNTK 2.7's criteria (C.cross_entropy_with_softmax,
-C.classification_error, C.squared_error, C.cosine_distance, C.binary_cross_entropy), forward and
+C.classification_error, C.squared_error, C.cosine_distance, C.binary_cross_entropy,
+C.cosine_distance_with_negative_samples), forward and
 gradients w.r.t. every input and parameter (the output and the target).
 
 Targets are one-hot rows, soft (unnormalised) rows, or 0/1 values; outputs have ties ("ints") where
@@ -91,6 +92,16 @@ def specs():
     cs.add("bce_f64", "grid", bce, [inp("p", [3], uniform(6, 0.05, 0.95, 20)), inp("t", [3], bits(6, 21))],
            dtype="float64")
     cs.add("bce_mismatch", "error", bce, [inp("p", [4]), inp("t", [3])], expect_error=True)
+
+    neg = "cosine_distance_with_negative_samples"  # samples of one minibatch against each other
+    cs.add("cosine_negative_shift1_n2", "grid", neg, [inp("a", [3]), inp("b", [3])],
+           {"shift": 1, "num_negative_samples": 2}, batch=4)
+    cs.add("cosine_negative_wrapping", "grid", neg, [inp("a", [3]), inp("b", [3])],
+           {"shift": 3, "num_negative_samples": 3}, batch=4)
+    cs.add("cosine_negative_rank2_shift0", "grid", neg, [inp("a", [2, 3]), inp("b", [2, 3])],
+           {"shift": 0, "num_negative_samples": 1}, batch=3)
+    cs.add("cosine_negative_f64", "grid", neg, [inp("a", [4]), inp("b", [4])],
+           {"shift": 2, "num_negative_samples": 1}, dtype="float64", batch=5)
     return cs
 
 
