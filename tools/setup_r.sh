@@ -31,8 +31,8 @@ DEB_PACKAGES=(
   # reticulate's build and run dependencies
   r-cran-matrix r-cran-rcpp r-cran-rcpptoml r-cran-here r-cran-jsonlite
   r-cran-png r-cran-rappdirs r-cran-rlang r-cran-withr r-cran-magrittr
-  # tests, vignette
-  r-cran-testthat r-cran-knitr r-cran-markdown
+  # tests, vignettes (the tutorials plot with ggplot2; visualize_network renders with graphviz's dot)
+  r-cran-testthat r-cran-knitr r-cran-markdown r-cran-ggplot2 graphviz
   # the documentation site (tools/build_sites.sh)
   r-cran-pkgdown r-cran-rmarkdown
   # to unpack trixie's source tarball
