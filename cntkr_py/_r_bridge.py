@@ -430,3 +430,29 @@ def set_attribute(obj, name, value):
 
 
 _MISSING = object()
+
+
+# ---------------------------------------------------------------------------- training
+def _check_trainer(trainer, arg="trainer"):
+    from .train.trainer import Trainer
+    if not isinstance(trainer, Trainer):
+        raise RValueError(f"`{arg}` must be a Trainer (made by Trainer()), not {_kind(trainer)}.")
+    return trainer
+
+
+def train_minibatch(trainer, data, outputs=None, device=None, arg="data"):
+    """``Trainer.train_minibatch`` for R: `data` as func_eval's arguments (R arrays become
+    C-order arrays of the inputs' dtypes, a reader's minibatch passes as it is); with `outputs`,
+    [updated, output values as R arrays in the order of `outputs`]."""
+    _check_trainer(trainer)
+    result = trainer.train_minibatch(_feed(trainer._root, data, arg), outputs, device)
+    if not outputs:
+        return result
+    updated, values = result
+    return [updated, _to_r_all(values, outputs, True)]
+
+
+def test_minibatch(trainer, arguments, device=None, arg="arguments"):
+    """``Trainer.test_minibatch`` for R (`arguments` as in :func:`train_minibatch`)."""
+    _check_trainer(trainer)
+    return trainer.test_minibatch(_feed(trainer._root, arguments, arg), device)

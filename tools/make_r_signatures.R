@@ -62,15 +62,18 @@ signature <- function(fun_expr) {
 }
 
 # The top-level `name <- function(...)` definitions of an R/ folder:
-# name -> list(file, fun), the first definition of each name.
-definitions <- function(r_dir) {
+# name -> list(file, fun), the first definition of each name in file order, or
+# with `last` the last one, as R collates a package without a Collate field
+# (CNTK-R defines summarize_test_progress() in eval.R and again in train.R,
+# whose definition is the one CNTK-R users called).
+definitions <- function(r_dir, last = FALSE) {
   found <- list()
   for (file in list.files(r_dir, pattern = "[.]R$", full.names = TRUE)) {
     for (e in as.list(parse(file, keep.source = FALSE))) {
       if (is.call(e) && as.character(e[[1]]) %in% c("<-", "=") && is.name(e[[2]]) &&
           is.call(e[[3]]) && identical(e[[3]][[1]], as.name("function"))) {
         name <- as.character(e[[2]])
-        if (is.null(found[[name]])) found[[name]] <- list(file = basename(file), fun = e[[3]])
+        if (last || is.null(found[[name]])) found[[name]] <- list(file = basename(file), fun = e[[3]])
       }
     }
   }
@@ -80,7 +83,7 @@ definitions <- function(r_dir) {
 root <- normalizePath(".")
 exports <- parseNamespaceFile(basename(root), dirname(root))$exports
 ours <- definitions(file.path(root, "R"))
-theirs <- definitions(file.path(src, "R"))
+theirs <- definitions(file.path(src, "R"), last = TRUE)
 
 snapshot <- list()
 for (name in exports) {

@@ -45,7 +45,7 @@ import torch
 from .. import _torch_private as tp
 from .. import device as _device
 from .. import executor
-from .._shapes import describe
+from .._shapes import describe, item
 from ..executor import variable_label
 from ..variables import Variable
 
@@ -106,7 +106,7 @@ class Trainer:
             else [parameter_learners]
         for i, lr in enumerate(learners):
             if not hasattr(lr, "_update") or not hasattr(lr, "parameters"):
-                raise TypeError(f"parameter_learners[{i}] must be a learner (cntkr_py.learners), "
+                raise TypeError(f"{item('parameter_learners', i)} must be a learner (cntkr_py.learners), "
                                 f"got {describe(lr)}")
         if not learners:
             raise ValueError("parameter_learners: give at least one learner")
@@ -118,7 +118,7 @@ class Trainer:
             writers = [progress_writers]
         for i, w in enumerate(writers):
             if not hasattr(w, "_update_training"):
-                raise TypeError(f"progress_writers[{i}] must be a progress writer "
+                raise TypeError(f"{item('progress_writers', i)} must be a progress writer "
                                 f"(cntkr_py.logging), got {describe(w)}")
         self._model, self._loss, self._metric = model, loss, metric
         self._learners = list(learners)
@@ -225,7 +225,7 @@ class Trainer:
         # CNTK 2.7 reports its first learner's count (measured): a learner whose rate is 0 skips
         # the minibatch without counting it, so the Trainer's count stays too
         first = getattr(self._learners[0], "total_number_of_samples_seen", None)
-        return self._total_samples if not isinstance(first, int) else first
+        return self._total_samples if not isinstance(first, int) else int(first)
 
     # ---- training ------------------------------------------------------------------
     def _sweep_end(self, arguments, is_sweep_end):
