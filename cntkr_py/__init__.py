@@ -28,7 +28,7 @@ from .ops.elementwise import (abs, clip, element_divide, element_max, element_mi
 from .ops.elementwise import ceil, cos, floor, log_add_exp, round, sin
 from . import losses, metrics
 from .losses import (binary_cross_entropy, cosine_distance, cosine_distance_with_negative_samples,
-                     cross_entropy_with_softmax, squared_error, weighted_binary_cross_entropy)
+                     cross_entropy_with_softmax, fmeasure, squared_error, weighted_binary_cross_entropy)
 from .metrics import classification_error
 from . import logging
 from .variables import (Axis, Constant, Parameter, Variable, constant, input_variable,
@@ -61,7 +61,7 @@ __all__ = ["cntk_py", "device", "initializer", "layers", "ops", "default_options
            "round"]
 __all__ += ["losses", "metrics", "cross_entropy_with_softmax", "binary_cross_entropy",
             "weighted_binary_cross_entropy", "squared_error", "cosine_distance",
-            "cosine_distance_with_negative_samples", "classification_error"]  # criteria
+            "cosine_distance_with_negative_samples", "fmeasure", "classification_error"]  # criteria
 __all__ += ["logging"]  # progress writers
 __all__ += ["ModelFormat", "load_model"]  # model files
 __all__ += ["CloneMethod", "alias", "combine", "placeholder", "stop_gradient", "batch_normalization", "dropout"]

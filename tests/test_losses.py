@@ -22,7 +22,7 @@ T23[:, 1, 2] = 1
 
 def test_exported_where_cntk_exports_them():
     for name in ["cross_entropy_with_softmax", "binary_cross_entropy", "weighted_binary_cross_entropy",
-                 "squared_error", "cosine_distance", "cosine_distance_with_negative_samples"]:
+                 "squared_error", "cosine_distance", "cosine_distance_with_negative_samples", "fmeasure"]:
         assert getattr(C, name) is getattr(C.losses, name)
     assert C.classification_error is C.metrics.classification_error
 
@@ -165,6 +165,7 @@ REAPPLY = [
     ("cosine", C.cosine_distance, [(3,), (3,)], [(2, 3), (2, 3)], ()),
     ("bce", C.binary_cross_entropy, [(3,), (3,)], [(2, 3), (3,)], (2, 3)),
     ("wbce", lambda p, t: C.weighted_binary_cross_entropy(p, t, t), [(1,), (1,)], [(2, 1), (2, 1)], ()),
+    ("fmeasure", lambda o, t: C.fmeasure(o, t, beta=2), [(3,), (3,)], [(2, 3), (2, 3)], ()),
     ("cosine_negative", lambda a, b: C.cosine_distance_with_negative_samples(a, b, 1, 2), [(3,), (3,)], [(2, 3), (2, 3)],
      (3,)),
 ]
@@ -212,7 +213,7 @@ def test_every_configuration_cntk_rejects_is_rejected():
     """tests/goldens/ops/losses/errors.json: what CNTK 2.7 refused, cntkr refuses too (naming it)."""
     from goldens_io import errors
     rejected = errors("ops/losses")
-    assert len(rejected) == 5
+    assert len(rejected) == 6
     for case in rejected:
         op = case["op"]
         args = [iv(tuple(o["shape"])) for o in op["operands"]]

@@ -156,6 +156,7 @@ golden_op_calls <- local({
     cosine_distance_with_negative_samples = function(args, kw) {
       do.call(loss_cosine_distance_negative_samples, c(args, flat(kw)))
     },
+    fmeasure = function(args, kw) do.call(cntkr:::cntk_call, c("losses.fmeasure", args, flat(kw))),  # no CNTK-R name
     swapaxes = function(args, kw) do.call(op_swap_axes, c(args, flat(kw))),
     splice = function(args, kw) do.call(op_splice, c(list(args), flat(kw))),
     pad = function(args, kw) {

@@ -1,6 +1,6 @@
 """Golden family "ops/losses": CNTK 2.7's criteria (C.cross_entropy_with_softmax,
 C.classification_error, C.squared_error, C.cosine_distance, C.binary_cross_entropy,
-C.cosine_distance_with_negative_samples), forward and
+C.cosine_distance_with_negative_samples, C.fmeasure), forward and
 gradients w.r.t. every input and parameter (the output and the target).
 
 Targets are one-hot rows, soft (unnormalised) rows, or 0/1 values; outputs have ties ("ints") where
@@ -102,6 +102,14 @@ def specs():
            {"shift": 0, "num_negative_samples": 1}, batch=3)
     cs.add("cosine_negative_f64", "grid", neg, [inp("a", [4]), inp("b", [4])],
            {"shift": 2, "num_negative_samples": 1}, dtype="float64", batch=5)
+
+    fm = "fmeasure"  # CNTK composes it from reductions and elementwise ops
+    cs.add("fmeasure", "grid", fm, [inp("o", [4], uniform(12, 0.05, 0.95, 22)), inp("t", [4], bits(12, 23))],
+           batch=3)
+    cs.add("fmeasure_rank3_beta2", "grid", fm, [inp("o", [2, 2, 3], "positive"), inp("t", [2, 2, 3], "positive")],
+           {"beta": 2})
+    cs.add("fmeasure_f64", "grid", fm, [inp("o", [3], "positive"), inp("t", [3], "positive")], dtype="float64")
+    cs.add("fmeasure_rank_mismatch", "error", fm, [inp("o", [4]), inp("t", [1, 4])], expect_error=True)
     return cs
 
 
