@@ -51,7 +51,11 @@ def run_case():
     r_python = str(ro.r("reticulate::py_config()$python")[0])
     assert pathlib.Path(r_python).resolve() == pathlib.Path(sys.executable).resolve(), r_python
     driver = ro.r("function(path) { env <- new.env(); sys.source(path, envir = env, keep.source = FALSE); env }")
-    return driver(str(DRIVER))["golden_run_case"]
+    yield driver(str(DRIVER))["golden_run_case"]
+    # loading cntkr switched this Python's messages to R's words (for R users); the test
+    # modules after this one check Python's
+    from cntkr_py import _shapes
+    _shapes.set_message_style("python")
 
 
 def _from_r(value):
