@@ -76,7 +76,7 @@ test_that("the writers name bad arguments in R's words", {
   expect_error(TrainingSummaryProgressCallback(10, 3), "`callback` must be a function", class = "value_error")
 })
 
-test_that("an R ProgressPrinter on a Trainer prints CNTK 2.7's text for the same run", {
+test_that("an R ProgressPrinter on R's Trainer prints CNTK 2.7's text for the same run", {
   skip_if_no_cntkr()
   skip_if_no_goldens()
   dir <- file.path(goldens_dir(), "logging", "progress")
@@ -90,21 +90,19 @@ test_that("an R ProgressPrinter on a Trainer prints CNTK 2.7's text for the same
   z <- op_plus(op_times(x, W), b)
   printer <- do.call(ProgressPrinter, lapply(case$printer, unlist))
   learner <- learner_sgd(z$parameters, learning_parameter_schedule(run$learning_rate))
-  # the Python Trainer (R's Trainer() wraps it), driven from R
-  trainer <- cntkr:::cntk_call("Trainer", z, reticulate::tuple(loss_cross_entropy_with_softmax(z, y),
-                                                               classification_error(z, y)),
-                               list(learner), list(printer))
+  trainer <- Trainer(z, list(loss_cross_entropy_with_softmax(z, y), classification_error(z, y)), learner,
+                     progress_writers = printer)
   batch <- function(mb) {
     n <- length(mb$labels) / 3
-    reticulate::py_dict(list(x, y), list(cntkr:::as_numpy_array(reticulate::array_reshape(unlist(mb$features), c(n, 4))),
-                                         cntkr:::as_numpy_array(reticulate::array_reshape(unlist(mb$labels), c(n, 3)))))
+    list(features = reticulate::array_reshape(unlist(mb$features), c(n, 4)),
+         labels = reticulate::array_reshape(unlist(mb$labels), c(n, 3)))
   }
   text <- reticulate::py_capture_output({
     for (action in case$script) {
       if (identical(action[[1]], "train")) {
-        reticulate::py_call(reticulate::py_get_attr(trainer, "train_minibatch"), batch(run$train[[action[[2]] + 1]]))
+        train_minibatch(trainer, batch(run$train[[action[[2]] + 1]]))
       } else if (identical(action[[1]], "summary")) {
-        reticulate::py_call(reticulate::py_get_attr(trainer, "summarize_training_progress"))
+        summarize_training_progress(trainer)
       }
     }
   })
