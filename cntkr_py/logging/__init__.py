@@ -1,17 +1,17 @@
 """Logging, as CNTK 2.7's ``cntk.logging``: progress writers (``ProgressPrinter``,
 ``TensorBoardProgressWriter``, ``TrainingSummaryProgressCallback``; the base class is
-``cntk.logging.progress_print.ProgressWriter``), ``log_number_of_parameters`` and the global trace
+``cntk.logging.progress_print.ProgressWriter``), ``log_number_of_parameters``, ``graph`` (walking and plotting a graph) and the global trace
 level (``TraceLevel``, ``get_trace_level``, ``set_trace_level``; cntkr keeps the level and prints
 nothing more or less for it)."""
 from enum import Enum
 
-from . import progress_print
+from . import graph, progress_print
 from .progress_print import (ProgressPrinter, TensorBoardProgressWriter, TrainingSummaryProgressCallback,
                              log_number_of_parameters)
 from .._shapes import as_int
 
 __all__ = ["ProgressPrinter", "TensorBoardProgressWriter", "TrainingSummaryProgressCallback",
-           "log_number_of_parameters", "TraceLevel", "get_trace_level", "set_trace_level", "progress_print"]
+           "log_number_of_parameters", "TraceLevel", "get_trace_level", "set_trace_level", "progress_print", "graph"]
 
 
 class TraceLevel(Enum):
