@@ -33,6 +33,10 @@ build_python() {
 build_r() {
   local t0=$SECONDS
   bash "$ROOT/tools/setup_r.sh" >/dev/null
+  # What Python prints (ProgressPrinter, the learners' rate messages, log_number_of_parameters)
+  # goes through R's console, so the examples' and articles' pages show it (reticulate otherwise
+  # leaves Python's stdout on the process's, outside knitr's and pkgdown's capture).
+  export RETICULATE_REMAP_OUTPUT_STREAMS=1
   Rscript --vanilla - <<'EOF'
 # pkgdown.internet = FALSE: no CRAN/Bioconductor look-ups (pkgdown asks them for the sidebar links).
 options(pkgdown.internet = FALSE, warn = 1)
