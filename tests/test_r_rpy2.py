@@ -87,3 +87,33 @@ def test_golden_case_through_r(run_case, path):
         actual = _from_r(check.rx2("value"))
         assert actual.shape == expected.shape, (label, actual.shape, expected.shape)
         np.testing.assert_allclose(actual, expected, err_msg=f"{case['id']} {label}", **tol)
+
+
+# ----------------------------------------------------------------------------------------------
+# Training runs recorded with CNTK 2.7 (tests/goldens/training/trajectories), replayed by the R
+# driver tests/testthat/helper-trajectories.R (the one testthat uses) through the R API.
+TRAJECTORY_DRIVER = ROOT / "tests" / "testthat" / "helper-trajectories.R"
+TRAJECTORIES = sorted((ROOT / "tests" / "goldens" / "training" / "trajectories").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def replay_run(run_case):
+    """trajectory_replay() of the R driver (sourced with helper-goldens.R, whose readers it uses)."""
+    source = ro.r("function(paths) { env <- new.env(); "
+                  "for (p in paths) sys.source(p, envir = env, keep.source = FALSE); env }")
+    return source(ro.StrVector([str(DRIVER), str(TRAJECTORY_DRIVER)]))["trajectory_replay"]
+
+
+@pytest.mark.parametrize("path", TRAJECTORIES, ids=[p.stem for p in TRAJECTORIES])
+def test_trajectory_through_r(replay_run, path):
+    """Every loss and metric average, sample count, test result and final parameter of the run,
+    from R, within the check's tolerance (1e-4 relative; final values 1e-4)."""
+    checks = replay_run(str(path))
+    assert len(checks) >= 20
+    for chk in checks:
+        label = chk.rx2("label")[0]
+        actual, expected = chk.rx2("actual"), chk.rx2("expected")
+        assert tuple(ro.baseenv["dim"](actual) or ()) == tuple(ro.baseenv["dim"](expected) or ()), label
+        a = np.asarray(actual, dtype=np.float64).ravel()
+        e = np.asarray(expected, dtype=np.float64).ravel()
+        np.testing.assert_allclose(a, e, rtol=chk.rx2("rtol")[0], atol=chk.rx2("atol")[0], err_msg=label)
