@@ -218,6 +218,16 @@ def test_writer_base_counts_updates_and_skips_empty_minibatches():
     assert seen == [((0, 2), (0, 1), (0.0, 2.0), (0.0, 0.0)), ((2, 6), (1, 3), (2.0, 6.0), (0.0, 0.0))]
 
 
+def test_sums_are_float32_for_float32_values_and_float64_otherwise():
+    from cntkr_py.logging.progress_print import _Window
+    w32, w64 = _Window(0, 0), _Window(0, 0)
+    for v in (0.1, 0.2, 0.3):
+        w32.update(1, float(np.float32(v)), None, lambda *a: None)
+        w64.update(1, v, None, lambda *a: None)
+    assert w32.loss == np.float32(np.float32(np.float32(0.1) + np.float32(0.2)) + np.float32(0.3))
+    assert w64.loss == 0.1 + 0.2 + 0.3 and isinstance(w64.loss, np.float64)
+
+
 def test_log_number_of_parameters_prints_cntks_text(capsys):
     x = C.input_variable(4)
     z = C.layers.Sequential([C.layers.Dense(3), C.layers.Dense(2)])(x)

@@ -16,8 +16,9 @@ What CNTK 2.7 does, measured with the reference (tests/goldens/logging/progress)
   (2^i - 1: CNTK's "geometric" schedule) in a table; n > 0 writes every n minibatches and after
   each of the first ``first`` ones. A window (the lines' "since last" numbers) runs from the last
   write; a summary closes the window and starts counting minibatches from 1 again.
-* The loss and metric sums are accumulated in float32 (CNTK's accumulators, for float32 models)
-  from the last summary; minibatches of 0 samples are skipped.
+* The loss and metric sums are accumulated from the last summary in float32 (CNTK's accumulators
+  of a float32 model), in float64 once a sum is not a float32 value (a float64 model's);
+  minibatches of 0 samples are skipped.
 * Without a metric, CNTK still prints ``metric = 0.00% * n`` (its window holds 0).
 * A summary is ``Finished Epoch[k( of N)]: [tag] loss = ... * n, metric = ...% * n 1.234s
   (  567.8 samples/s);``; with ``freq=0`` no training summary is printed (CNTK's rule).
@@ -57,6 +58,15 @@ def _deprecated(message):
     warnings.warn("DEPRECATED: " + message, DeprecationWarning, stacklevel=3)
 
 
+def _add(total, value):
+    """total + value in float32 while both are float32 values (CNTK's float32 accumulator), else in
+    float64 (a float64 model's sums)."""
+    value = float(value)
+    if isinstance(total, np.float32) and float(np.float32(value)) == value:
+        return np.float32(total + np.float32(value))
+    return np.float64(total) + value
+
+
 def _frequency(value, name):
     if value is None:
         return _NEVER
@@ -74,7 +84,9 @@ class _Window:
         self._reset()
 
     def _reset(self):
-        self.loss = self.metric = np.float32(0.0)  # accumulated since the last summary
+        # accumulated since the last summary, in float32 as CNTK's accumulators of a float32 model;
+        # a sum that float32 cannot hold (a float64 model's) switches to float64 (_add)
+        self.loss = self.metric = np.float32(0.0)
         self.loss_pair, self.metric_pair = (0.0, 0.0), (0.0, 0.0)
         self.samples, self.updates = (0, 0), (0, 0)
         self.reset_time = time.perf_counter()
@@ -88,9 +100,9 @@ class _Window:
         if samples == 0:
             return
         if loss_sum is not None:
-            self.loss = np.float32(self.loss + np.float32(loss_sum))
+            self.loss = _add(self.loss, loss_sum)
         if metric_sum is not None:
-            self.metric = np.float32(self.metric + np.float32(metric_sum))
+            self.metric = _add(self.metric, metric_sum)
         self.samples = (self.samples[0], self.samples[1] + samples)
         self.updates = (self.updates[0], self.updates[1] + 1)
         self.total_updates += 1
