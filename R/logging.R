@@ -270,3 +270,108 @@ check_writer <- function(x, what) {
   check_alive(x)
   invisible(x)
 }
+
+#' Write one progress line directly
+#'
+#' The hooks a `ProgressPrinter()` runs when a window or a summary is due,
+#' called by hand: each writes the line CNTK 2.7 writes for those numbers.
+#' Windows are `c(first, last)` pairs (samples, updates, and the loss and
+#' metric *sums* accumulated at those points); summaries take totals.
+#' `printer_on_training_update_end()` is the hook run after every training
+#' minibatch (the heartbeat).
+#'
+#' @param printer A printer from `ProgressPrinter()`.
+#' @param samples For updates: `c(first, last)`, the samples counted at the
+#'   window's start and end; for summaries: the number of samples.
+#' @param updates For updates: `c(first, last)`, the minibatch counts at the
+#'   window's start and end (or `NULL` on the `freq = 0` schedule); for
+#'   summaries: the number of minibatches.
+#' @param summaries The summary's number (1 for the first epoch).
+#' @param aggregate_loss For updates: `c(first, last)`, the loss sums at the
+#'   window's start and end; for summaries: the loss sum.
+#' @param aggregate_metric As `aggregate_loss`, for the metric; `NULL` writes
+#'   no metric.
+#' @param elapsed_milliseconds The summary's duration, a number of
+#'   milliseconds.
+#' @return `NULL`, invisibly.
+#' @examplesIf is_cntkr_available()
+#' printer <- ProgressPrinter(freq = 2)
+#' printer_on_write_training_update(printer, c(0, 64), c(0, 2), c(0, 44.4), c(0, 16))
+#' printer_on_write_training_summary(printer, 640, 10, 1, 400, 120, 1500)
+#' printer_on_write_test_summary(printer, 100, 2, 1, 12, 10)
+#' @name printer_hooks
+NULL
+
+#' @rdname printer_hooks
+#' @export
+printer_on_training_update_end <- function(printer) {
+  check_writer(printer, "ProgressPrinter")
+  invisible(writer_call(printer, "on_training_update_end"))
+}
+
+#' @rdname printer_hooks
+#' @export
+printer_on_write_training_update <- function(printer, samples, updates, aggregate_loss, aggregate_metric) {
+  check_writer(printer, "ProgressPrinter")
+  invisible(writer_call(printer, "on_write_training_update", as_count_pair(samples), as_count_pair(updates, TRUE),
+                        as_sum_pair(aggregate_loss), as_sum_pair(aggregate_metric, TRUE)))
+}
+
+#' @rdname printer_hooks
+#' @export
+printer_on_write_test_update <- function(printer, samples, updates, aggregate_metric) {
+  check_writer(printer, "ProgressPrinter")
+  invisible(writer_call(printer, "on_write_test_update", as_count_pair(samples), as_count_pair(updates, TRUE),
+                        as_sum_pair(aggregate_metric, TRUE)))
+}
+
+#' @rdname printer_hooks
+#' @export
+printer_on_write_distributed_sync_update <- function(printer, samples, updates, aggregate_metric) {
+  check_writer(printer, "ProgressPrinter")
+  invisible(writer_call(printer, "on_write_distributed_sync_update", as_count_pair(samples),
+                        as_count_pair(updates), as_sum_pair(aggregate_metric, TRUE)))
+}
+
+#' @rdname printer_hooks
+#' @export
+printer_on_write_training_summary <- function(printer, samples, updates, summaries, aggregate_loss,
+                                              aggregate_metric, elapsed_milliseconds) {
+  check_writer(printer, "ProgressPrinter")
+  metric <- if (is.null(aggregate_metric)) NULL else as_number(aggregate_metric)
+  invisible(writer_call(printer, "on_write_training_summary", as_integer(samples, minimum = 0),
+                        as_integer(updates, minimum = 0), as_integer(summaries, minimum = 0),
+                        as_number(aggregate_loss), metric, as_number(elapsed_milliseconds)))
+}
+
+#' @rdname printer_hooks
+#' @export
+printer_on_write_test_summary <- function(printer, samples, updates, summaries, aggregate_metric,
+                                          elapsed_milliseconds) {
+  check_writer(printer, "ProgressPrinter")
+  invisible(writer_call(printer, "on_write_test_summary", as_integer(samples, minimum = 0),
+                        as_integer(updates, minimum = 0), as_integer(summaries, minimum = 0),
+                        as_number(aggregate_metric), as_number(elapsed_milliseconds)))
+}
+
+# c(first, last) counts -> a Python tuple of ints (NULL passes when `allow_null`).
+as_count_pair <- function(x, allow_null = FALSE, arg = deparse(substitute(x))) {
+  force(arg)
+  if (is.null(x) && allow_null) {
+    return(NULL)
+  }
+  check_integers(x, arg, minimum = 0, lengths = 2)
+  tuple(as.list(as.integer(x)))
+}
+
+# c(first, last) sums -> a Python tuple of floats (NULL passes when `allow_null`).
+as_sum_pair <- function(x, allow_null = FALSE, arg = deparse(substitute(x))) {
+  force(arg)
+  if (is.null(x) && allow_null) {
+    return(NULL)
+  }
+  if (!is.numeric(x) || length(x) != 2 || any(!is.finite(x))) {
+    value_error("`", arg, "` must be c(first, last), two finite numbers, not ", describe_value(x), ".")
+  }
+  tuple(as.list(as.double(x)))
+}

@@ -109,3 +109,27 @@ test_that("an R ProgressPrinter on R's Trainer prints CNTK 2.7's text for the sa
   masked <- gsub("[0-9]+\\.[0-9]{3}s \\( *[0-9.]+ samples/s\\)", "<TIME>", text)
   expect_equal(masked, case$stdout)
 })
+
+test_that("the printer hooks write CNTK's lines for given numbers", {
+  skip_if_no_cntkr()
+  printer <- ProgressPrinter(freq = 2, num_epochs = 2)
+  out <- py_lines({
+    printer_on_write_training_update(printer, c(0, 64), c(0, 2), c(0, 44.4), c(0, 16))
+    printer_on_write_training_update(printer, c(64, 96), c(2, 4), c(44.4, 60), NULL)
+    printer_on_write_test_update(printer, c(0, 10), c(0, 1), c(0, 3))
+    printer_on_write_training_summary(printer, 640, 10, 1, 400, 120, 1500)
+    printer_on_write_test_summary(printer, 100, 2, 1, 12, 10)
+    printer_on_write_distributed_sync_update(printer, c(0, 50), c(1, 3), NULL)
+    printer_on_training_update_end(printer)
+  })
+  expect_equal(out, c(" Minibatch[   1-   2]: loss = 0.693750 * 64, metric = 25.00% * 64;",
+                      " Minibatch[   3-   4]: loss = 0.487500 * 32;",
+                      " Evaluation Minibatch[   1-   1]: metric = 30.00% * 10;",
+                      "Finished Epoch[1 of 2]: loss = 0.625000 * 640, metric = 18.75% * 640 1.500s (426.7 samples/s);",
+                      "Finished Evaluation [1]: Minibatch[1-2]: metric = 12.00% * 100;",
+                      "Distributed training: #Syncs elapsed = 2, #Samples elapsed = 50"))
+  expect_error(printer_on_write_training_update(printer, 64, c(0, 2), c(0, 1), NULL), "`samples` must have length 2",
+               class = "value_error")
+  expect_error(printer_on_write_test_update(printer, c(0, 1), c(0, 1), c(0, NA)), "`aggregate_metric` must be c\\(first, last\\)",
+               class = "value_error")
+})
