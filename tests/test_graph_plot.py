@@ -89,3 +89,26 @@ def test_image_files(tmp_path):
     assert "<svg" in svg.read_text() and "StableSigmoid" in svg.read_text()
     graph.plot(z, str(pdf))
     assert pdf.read_bytes()[:4] == b"%PDF"
+
+
+def test_dot_nodes_as_cntk_draws_them(tmp_path):
+    # CNTK 2.7's DOT for this graph (pydot_ng): Times6 [... label="@", shape=ellipse, width=0.4],
+    # Plus9 [label="+" ... ellipse], StableSigmoid12 [fixedsize=false, fontsize=12, height=0.6,
+    # label="StableSigmoid", penwidth=4, shape=box, width=0.6] (named 'out': not shown),
+    # StableSigmoid12_Output_0 [label="out\n[#](2,)", shape=egg], Plus9 -> StableSigmoid12
+    # [label="Plus9_Output_0\n[#](2,)"], Constant25 -> ElementTimes26 [label="Constant25\n()"]
+    x, W, b, z = _net()
+    w = C.element_times(z, 2.0)
+    f = tmp_path / "w.dot"
+    graph.plot(w, str(f))
+    dot = f.read_text()
+    s, p, t = f"StableSigmoid{_num(z)}", f"Plus{_num(z.inputs[0])}", f"Times{_num(z.inputs[0].inputs[0])}"
+    assert (f'"{s}" [label="StableSigmoid", shape="box", fixedsize="false", height=0.6, width=0.6, '
+            'fontsize=12, penwidth=4];') in dot
+    assert f'"{p}" [label="+", shape="ellipse", fixedsize="true", height=0.4, width=0.4, fontsize=20' in dot
+    assert f'"{t}" [label="@", shape="ellipse"' in dot
+    assert f'"{p}" -> "{s}" [label="{p}_Output_0\\n[#](2,)"];' in dot
+    assert f'"{s}" -> "ElementTimes{_num(w)}" [label="out\\n[#](2,)"];' in dot
+    c = w.inputs[1]
+    assert f'"{c.uid}" -> "ElementTimes{_num(w)}" [label="{c.uid}\\n()"];' in dot
+    assert f'"ElementTimes{_num(w)}_Output_0" [shape="egg", label="\\n[#](2,)"' in dot

@@ -5,15 +5,19 @@
 inputs to the output (``Times(Input3, Parameter4) -> Times6_Output_0;``). With a file name it
 also draws the graph as CNTK 2.7 does (the same node shapes, colours and labels: inputs are eggs,
 parameters boxes, primitive ops with short names ellipses, edges labelled with the variable's name
-or uid and its shape, ``[#]`` marking the batch axis). CNTK builds the drawing with pydot_ng;
+or uid and its shape, ``[#]`` marking the batch axis; compared with CNTK 2.7's DOT output through
+pydot_ng in tests/test_graph_plot.py). CNTK builds the drawing with pydot_ng;
 cntkr writes the DOT text itself and runs graphviz's ``dot`` (it must be on the PATH) for PNG,
 SVG and PDF; ``.dot`` files need no graphviz.
 
 Differences from CNTK 2.7: a node of cntkr's graph is a Function and its output in one, so a
 Function's uid here is its op's name and the number of its uid (``Times6``), and its output's
 ``Times6_Output_0``, as CNTK names them; CNTK's layers are block functions (``Block129``), cntkr's
-are single ops (a Dense is one ``Dense`` node), so ``depth`` has no blocks to open and the text
-lists the layer's own inputs (input, W, b in that order) rather than CNTK's (W, b, input).
+are single ops (a Dense is one ``Dense`` node), so ``depth`` has no blocks to open, the text
+lists the layer's own inputs (input, W, b in that order) rather than CNTK's (W, b, input), and a
+layer is drawn as its op (a ``Dense`` box, its activation a node of its own) rather than CNTK's
+block box labelled with the layer's name. The DOT text lists the nodes, then the edges, each once
+(pydot_ng repeats nodes and interleaves them with edges: the same graph).
 """
 from __future__ import annotations
 
@@ -154,16 +158,15 @@ def _function_node(dot, node):
     if uid in dot.nodes:
         return uid
     pen = 1 if node.op_name in ("Pass", "ParameterOrder") else 4
-    if not node.name:  # CNTK: a primitive whose output has no name of its own
-        op_name = _PRIMITIVE_OP_MAP.get(node.op_name, node.op_name)
-        prim = len(op_name) <= 4
-        size = 0.4 if prim else 0.6
-        dot.node(uid, label=op_name, shape="ellipse" if prim else "box",
-                 fixedsize="true" if prim else "false", height=size, width=size,
-                 fontsize=20 if prim and len(op_name) == 1 else 12, penwidth=pen)
-    else:
-        dot.node(uid, label=f"{node.op_name}\n{node.name}()", fixedsize="true", height=1,
-                 width=1.3, penwidth=pen)
+    # CNTK draws a primitive op whose output's name is its own without the name (every cntkr
+    # node: a Function is its output), the short ones (+, -, *, @, ReLU) as ellipses; its block
+    # functions (layers) as boxes with the layer's name, which cntkr's single-op layers are not
+    op_name = _PRIMITIVE_OP_MAP.get(node.op_name, node.op_name)
+    prim = len(op_name) <= 4
+    size = 0.4 if prim else 0.6
+    dot.node(uid, label=op_name, shape="ellipse" if prim else "box",
+             fixedsize="true" if prim else "false", height=size, width=size,
+             fontsize=20 if prim and len(op_name) == 1 else 12, penwidth=pen)
     return uid
 
 
