@@ -1,6 +1,7 @@
 """CNTK-R's cifar10_example with cntkr_py (CNTK 2.7's Python API): its network, reader and training.
 
     .venv/bin/python examples/cifar10_example.py [--small] [--epochs N] [--epoch-size N] [--data-dir DIR]
+    ../shared/cntk-reference/run examples/cifar10_example.py --cntk [...]     # the same on CNTK 2.7
 
 The network is CNTK-R's: the input less 128, times 1/256; twice (Convolution2D 3x3x64 relu pad,
 Convolution2D 3x3x64 relu pad, MaxPooling 3x3 stride 2 pad); Dense(256, relu), Dropout(0.5),
@@ -31,7 +32,10 @@ import time
 
 import numpy as np
 
-import cntkr_py as C
+if "--cntk" in sys.argv[1:]:  # the reference: the same script on CNTK 2.7
+    import cntk as C
+else:
+    import cntkr_py as C
 
 TRAIN, TEST = "Train_cntk_text.txt", "Test_cntk_text.txt"
 IMAGE_HEIGHT = IMAGE_WIDTH = 32
@@ -101,6 +105,7 @@ def main(argv=None):
     parser.add_argument("--epoch-size", type=int, help="images per epoch (default 50000; --small 128)")
     parser.add_argument("--data-dir", default=os.environ.get("CNTKR_CIFAR10_DIR", ""))
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cntk", action="store_true", help="run on CNTK 2.7 (import cntk)")
     args = parser.parse_args(argv)
     np.random.seed(args.seed)
     max_epochs = args.epochs or (2 if args.small else 30)
@@ -145,7 +150,7 @@ def main(argv=None):
         errors += trainer.test_minibatch(data) * n
         tested += n
     print(f"test error {100 * errors / tested:.2f}% on {tested} test images")
-    print(f"RESULT cifar10_example epochs={max_epochs} epoch_size={epoch_size} "
+    print(f"RESULT cifar10_example {C.__name__} epochs={max_epochs} epoch_size={epoch_size} "
           f"test_error={errors / tested:.4f} train_seconds={seconds:.1f}")
     return errors / tested
 

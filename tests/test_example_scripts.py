@@ -20,7 +20,7 @@ def _script(name):
 def _result(text):
     found = re.findall(r"^RESULT (\S+) (.*)$", text, flags=re.M)
     assert len(found) == 1, text
-    return found[0][0], dict(kv.split("=") for kv in found[0][1].split())
+    return found[0][0], dict((kv.split("=") + [None])[:2] for kv in found[0][1].split())
 
 
 def test_mnist_example_small_on_the_stand_in(tmp_path, capsys):
@@ -44,7 +44,7 @@ def test_cifar10_example_small_on_the_stand_in(tmp_path, capsys, monkeypatch):
     assert "GENERATED STAND-IN" in out and "not CIFAR-10" in out
     assert "Finished Epoch[1 of 2]: [Training]" in out and "Finished Epoch[2 of 2]: [Training]" in out
     name, result = _result(out)
-    assert name == "cifar10_example" and result["epochs"] == "2" and result["epoch_size"] == "128"
+    assert name == "cifar10_example" and result["cntkr_py"] is None and result["epochs"] == "2" and result["epoch_size"] == "128"
     assert 0.0 <= error <= 1.0 and "on 128 test images" in out
 
 
