@@ -52,11 +52,13 @@ print.cntkr_network_plot <- function(x, ...) {
 #' @exportS3Method knitr::knit_print
 knit_print.cntkr_network_plot <- function(x, ...) {
   # the PNG goes where knitr puts the chunk's own figures, so the document
-  # (pkgdown's articles too) refers to a file next to it
+  # (pkgdown's articles too) refers to a file next to it; by its absolute path,
+  # as knitr's own figures are given, which pkgdown makes relative to the page
+  # (a path relative to the vignette's folder is wrong from pkgdown's output folder)
   target <- knitr::fig_path(".png")
   dir.create(dirname(target), recursive = TRUE, showWarnings = FALSE)
   file.copy(x$file, target, overwrite = TRUE)
-  knitr::knit_print(knitr::include_graphics(target), ...)
+  knitr::knit_print(knitr::include_graphics(normalizePath(target), rel_path = FALSE), ...)
 }
 
 #' Walk, search and draw a network's graph
