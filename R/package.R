@@ -73,10 +73,14 @@ cntkr_envname <- "r-cntkr"
 # convolution then ran ~20x slower from R than from Python (a 512x512 matmul:
 # 78 vs 3.6 ms). Loading libtorch_cpu first with RTLD_DEEPBIND makes it look up
 # its own symbols first. Linux only (macOS binds symbols per library anyway);
-# does nothing when torch is imported already, and never fails.
+# does nothing when torch is imported already, and never fails. It also sets
+# OMP_WAIT_POLICY=PASSIVE unless set (torch's threads sleep rather than spin
+# while waiting: cntkr_py's docstring has the numbers), before torch loads.
 torch_own_blas <- function() {
   try(reticulate::py_run_string(local = TRUE, "
 import os, sys
+if 'torch' not in sys.modules:
+    os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # as cntkr_py does: see its docstring
 if 'torch' not in sys.modules and hasattr(os, 'RTLD_DEEPBIND'):
     import ctypes, importlib.util
     spec = importlib.util.find_spec('torch')
