@@ -103,6 +103,14 @@ learner_options <- function(l1_regularization_weight, l2_regularization_weight,
   )
 }
 
+# cntkr's additions to CNTK-R's learners (CNTK 2.7's arguments CNTK-R's wrappers lacked), checked,
+# as keyword arguments for Python.
+learner_additions <- function(use_mean_gradient, minibatch_size, epoch_size) {
+  list(use_mean_gradient = as_flag(use_mean_gradient, "use_mean_gradient"),
+       minibatch_size = as_nullable_integer(minibatch_size, "minibatch_size", minimum = 0),
+       epoch_size = as_nullable_integer(epoch_size, "epoch_size", minimum = 0))
+}
+
 # Gradients for update_learner(): a dict() keyed by Parameters (or their
 # names), a list in the order of learner$parameters, or one array.
 as_gradient_values <- function(x) {
@@ -275,7 +283,20 @@ UnitType <- function(value) {
 #' @param gradient_clipping_with_truncation `TRUE` to clip elementwise,
 #'   `FALSE` to scale the gradient to the threshold's norm.
 #' @param use_mean_gradient `TRUE` to work on the mean gradient (CNTK's
-#'   compatible mode), `FALSE` (the default) on the summed one.
+#'   compatible mode), `FALSE` (the default) on the summed one. A cntkr
+#'   addition (CNTK 2.7's argument) for every learner but
+#'   `learner_momentum_sgd()` and `learner_adadelta()`, whose CNTK-R versions
+#'   had it.
+#' @param minibatch_size The reference minibatch size of rates and momentums
+#'   given as plain numbers, vectors or lists: `NULL` (the default) keeps
+#'   CNTK-R's meaning (per minibatch, or per sample where the schedule says
+#'   so), a whole number `> 0` makes them rates for minibatches of that many
+#'   samples (scaled to the actual minibatch size), `0` per minibatch whatever
+#'   its size. A cntkr addition (CNTK 2.7's argument; CNTK-R lacked it).
+#' @param epoch_size For rates and momentums given as vectors or lists: the
+#'   number of samples each value lasts, a whole number `> 0`; `NULL` (the
+#'   default) counts them in sweeps as the schedules do. A cntkr addition
+#'   (CNTK 2.7's argument; CNTK-R lacked it).
 #' @return A learner (a Python object).
 #' @section Shape:
 #' Each gradient has its parameter's shape.
@@ -294,12 +315,14 @@ learner_sgd <- function(parameters, lr,
                         l2_regularization_weight = 0,
                         gaussian_noise_injection_std_dev = 0,
                         gradient_clipping_threshold_per_sample = Inf,
-                        gradient_clipping_with_truncation = TRUE) {
+                        gradient_clipping_with_truncation = TRUE,
+                        use_mean_gradient = FALSE, minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.sgd", as_parameters(parameters), as_schedule(lr)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
-                                       gradient_clipping_with_truncation)))
+                                       gradient_clipping_with_truncation),
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' @rdname sgd_learners
@@ -311,14 +334,15 @@ learner_momentum_sgd <- function(parameters, lr, momentum,
                                  gaussian_noise_injection_std_dev = 0,
                                  gradient_clipping_threshold_per_sample = Inf,
                                  gradient_clipping_with_truncation = TRUE,
-                                 use_mean_gradient = FALSE) {
+                                 use_mean_gradient = FALSE,
+                                 minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.momentum_sgd", as_parameters(parameters), as_schedule(lr),
                             as_schedule(momentum), unit_gain = as_flag(unit_gain)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
                                        gradient_clipping_with_truncation),
-                       list(use_mean_gradient = as_flag(use_mean_gradient))))
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' @rdname sgd_learners
@@ -329,13 +353,15 @@ learner_nesterov <- function(parameters, lr, momentum,
                              l2_regularization_weight = 0,
                              gaussian_noise_injection_std_dev = 0,
                              gradient_clipping_threshold_per_sample = Inf,
-                             gradient_clipping_with_truncation = TRUE) {
+                             gradient_clipping_with_truncation = TRUE,
+                             use_mean_gradient = FALSE, minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.nesterov", as_parameters(parameters), as_schedule(lr),
                             as_schedule(momentum), unit_gain = as_flag(unit_gain)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
-                                       gradient_clipping_with_truncation)))
+                                       gradient_clipping_with_truncation),
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' Adaptive learners: AdaGrad, AdaDelta, RMSProp, Adam, FSAdaGrad
@@ -383,13 +409,15 @@ learner_adagrad <- function(parameters, lr, need_ave_multiplier = TRUE,
                             l2_regularization_weight = 0,
                             gaussian_noise_injection_std_dev = 0,
                             gradient_clipping_threshold_per_sample = Inf,
-                            gradient_clipping_with_truncation = TRUE) {
+                            gradient_clipping_with_truncation = TRUE,
+                            use_mean_gradient = FALSE, minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.adagrad", as_parameters(parameters), as_schedule(lr),
                             need_ave_multiplier = as_flag(need_ave_multiplier)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
-                                       gradient_clipping_with_truncation)))
+                                       gradient_clipping_with_truncation),
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' @rdname adaptive_learners
@@ -400,14 +428,15 @@ learner_adadelta <- function(parameters, lr, rho, epsilon,
                              gaussian_noise_injection_std_dev = 0,
                              gradient_clipping_threshold_per_sample = Inf,
                              gradient_clipping_with_truncation = TRUE,
-                             use_mean_gradient = FALSE) {
+                             use_mean_gradient = FALSE,
+                             minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.adadelta", as_parameters(parameters), as_schedule(lr),
                             as_number(rho), as_number(epsilon)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
                                        gradient_clipping_with_truncation),
-                       list(use_mean_gradient = as_flag(use_mean_gradient))))
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' @rdname adaptive_learners
@@ -418,14 +447,16 @@ learner_rmsprop <- function(parameters, lr, gamma, inc, dec, max, min,
                             l2_regularization_weight = 0,
                             gaussian_noise_injection_std_dev = 0,
                             gradient_clipping_threshold_per_sample = Inf,
-                            gradient_clipping_with_truncation = TRUE) {
+                            gradient_clipping_with_truncation = TRUE,
+                            use_mean_gradient = FALSE, minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.rmsprop", as_parameters(parameters), as_schedule(lr),
                             as_number(gamma), as_number(inc), as_number(dec), as_number(max),
                             as_number(min), need_ave_multiplier = as_flag(need_ave_multiplier)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
-                                       gradient_clipping_with_truncation)))
+                                       gradient_clipping_with_truncation),
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' @rdname adaptive_learners
@@ -438,7 +469,8 @@ learner_adam <- function(parameters, lr, momentum,
                          gaussian_noise_injection_std_dev = 0,
                          gradient_clipping_threshold_per_sample = Inf,
                          gradient_clipping_with_truncation = TRUE,
-                         epsilon = 1e-8, adamax = FALSE) {
+                         epsilon = 1e-8, adamax = FALSE,
+                         use_mean_gradient = FALSE, minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.adam", as_parameters(parameters), as_schedule(lr),
                             as_schedule(momentum), unit_gain = as_flag(unit_gain),
                             variance_momentum = as_schedule(variance_momentum)),
@@ -446,7 +478,8 @@ learner_adam <- function(parameters, lr, momentum,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
                                        gradient_clipping_with_truncation),
-                       list(epsilon = as_number(epsilon), adamax = as_flag(adamax))))
+                       list(epsilon = as_number(epsilon), adamax = as_flag(adamax)),
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' @rdname adaptive_learners
@@ -458,14 +491,16 @@ learner_fsadagrad <- function(parameters, lr, momentum,
                               l2_regularization_weight = 0,
                               gaussian_noise_injection_std_dev = 0,
                               gradient_clipping_threshold_per_sample = Inf,
-                              gradient_clipping_with_truncation = TRUE) {
+                              gradient_clipping_with_truncation = TRUE,
+                              use_mean_gradient = FALSE, minibatch_size = NULL, epoch_size = NULL) {
   do.call(cntk_call, c(list("learners.fsadagrad", as_parameters(parameters), as_schedule(lr),
                             as_schedule(momentum), unit_gain = as_flag(unit_gain),
                             variance_momentum = as_schedule(variance_momentum)),
                        learner_options(l1_regularization_weight, l2_regularization_weight,
                                        gaussian_noise_injection_std_dev,
                                        gradient_clipping_threshold_per_sample,
-                                       gradient_clipping_with_truncation)))
+                                       gradient_clipping_with_truncation),
+                       learner_additions(use_mean_gradient, minibatch_size, epoch_size)))
 }
 
 #' A learner with an update written as a graph
@@ -531,6 +566,10 @@ universal_learner <- function(update_func, parameters) {
 #'   list of Parameters) and the learning rate schedule of a base learner.
 #' @param as_matrix `TRUE` to hand gradients to a Python `update()` as arrays.
 #' @param sweep_end `TRUE` when the minibatch ends a sweep over the data.
+#' @param is_sweep_end `TRUE` when the minibatch ends a sweep over the data
+#'   (a schedule given as a vector or list without `epoch_size` moves to its
+#'   next value after it), `FALSE` (the default) otherwise. A cntkr addition
+#'   (CNTK 2.7's argument of `Learner.update()`; CNTK-R lacked it).
 #' @return `update_learner()`: `TRUE` or `FALSE`. `get_learning_rate()`: a
 #'   number. `reset_learning_rate()`: the learner, invisibly. `Learner()`,
 #'   `UserLearner()`: a learner.
@@ -548,10 +587,10 @@ NULL
 
 #' @rdname learner_use
 #' @export
-update_learner <- function(learner, gradient_values, training_sample_count) {
+update_learner <- function(learner, gradient_values, training_sample_count, is_sweep_end = FALSE) {
   cntk_call("learners._r_update", check_py(learner, "learner", "a learner"),
             as_gradient_values(gradient_values),
-            as_integer(training_sample_count, minimum = 1))
+            as_integer(training_sample_count, minimum = 1), as_flag(is_sweep_end))
 }
 
 #' @rdname learner_use

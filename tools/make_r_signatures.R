@@ -52,6 +52,22 @@ local({
   for (f in c("learner_adam", "learner_fsadagrad")) fixes[[f]] <<- c(no_clip, gain, variance)
 })
 
+# cntkr's arguments added after CNTK-R's own at the end of a CNTK-R function's formals (CNTK 2.7's
+# arguments that CNTK-R's wrapper lacked; their defaults keep CNTK-R's behaviour): function -> the
+# added arguments, in order. Their defaults are read from cntkr's source, and each is recorded
+# with a "source" naming it a cntkr addition.
+arg_additions <- local({
+  mb_epoch <- c("minibatch_size", "epoch_size")
+  out <- list(learner_momentum_sgd = mb_epoch, learner_adadelta = mb_epoch,
+              update_learner = "is_sweep_end")
+  for (f in c("learner_sgd", "learner_nesterov", "learner_adagrad", "learner_rmsprop", "learner_adam",
+              "learner_fsadagrad")) {
+    out[[f]] <- c("use_mean_gradient", mb_epoch)
+  }
+  out
+})
+arg_addition_source <- "cntkr (CNTK 2.7's argument; CNTK-R lacked it)"
+
 signature <- function(fun_expr) {
   fmls <- as.list(fun_expr[[2]])
   lapply(seq_along(fmls), function(i) {
@@ -94,6 +110,15 @@ for (name in exports) {
       fix <- fixes[[name]][[entry$args[[i]]$name]]
       if (!is.null(fix)) entry$args[[i]]$default <- fix
     }
+    added <- arg_additions[[name]]
+    if (length(added)) {
+      mine <- signature(ours[[name]]$fun)
+      n <- length(entry$args)
+      if (!identical(vapply(mine, function(a) a$name, ""), c(vapply(entry$args, function(a) a$name, ""), added))) {
+        stop(name, ": cntkr's formals must be CNTK-R's followed by ", paste(added, collapse = ", "))
+      }
+      for (a in mine[n + seq_along(added)]) entry$args[[length(entry$args) + 1]] <- c(a, source = arg_addition_source)
+    }
   } else if (name %in% names(additions)) {
     entry <- list(source = additions[[name]], args = signature(ours[[name]]$fun))
   } else {
@@ -105,7 +130,7 @@ for (name in exports) {
   entry$family <- sub("[.]R$", "", ours[[name]]$file)
   snapshot[[name]] <- entry
 }
-missing <- setdiff(names(additions), names(snapshot))
+missing <- setdiff(c(names(additions), names(arg_additions)), names(snapshot))
 if (length(missing)) {
   stop("cntkr additions not exported: ", paste(missing, collapse = ", "))
 }

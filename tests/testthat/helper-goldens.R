@@ -198,11 +198,11 @@ golden_builders[["ops/crop"]] <- function(family, case, r_activation) {
 
 # learners: the case's learner (tools/goldens/learners.py) made with CNTK-R's learner_*() and
 # schedules, updated step by step with update_learner() (reset_learning_rate() where the case has
-# one); the checks are the parameters' values after each step. A case the R API cannot express
-# (a learner's own minibatch_size, a sweep-counted list, use_mean_gradient where CNTK-R's learner
-# has no such argument) gives no checks.
+# one); the checks are the parameters' values after each step. Every case is expressed through
+# the R API (a learner's own minibatch_size and use_mean_gradient through cntkr's additions to
+# CNTK-R's learner_*()); one it could not express fails.
 golden_builders$learners <- function(family, case, r_activation) {
-  none <- list(checks = list())
+  none <- function(why) stop(case$id, ": the R API cannot express ", why)
   r_fun <- c(sgd = "learner_sgd", momentum_sgd = "learner_momentum_sgd", nesterov = "learner_nesterov",
              adagrad = "learner_adagrad", adadelta = "learner_adadelta", rmsprop = "learner_rmsprop",
              adam = "learner_adam", fsadagrad = "learner_fsadagrad")
@@ -229,8 +229,6 @@ golden_builders$learners <- function(family, case, r_activation) {
     )
   }
   args <- case$args
-  if (!is.null(args$minibatch_size)) return(none)
-  if (isTRUE(args$use_mean_gradient) && !case$learner %in% c("momentum_sgd", "adadelta")) return(none)
   epoch_size <- args$epoch_size
   args$epoch_size <- NULL
   shapes <- lapply(0:2, function(k) unlist(case[[paste0("p", k)]]$shape))
@@ -247,7 +245,7 @@ golden_builders$learners <- function(family, case, r_activation) {
   } else {
     for (key in intersect(c("lr", "momentum", "variance_momentum"), names(args))) {
       args[[key]] <- schedule(args[[key]], if (key == "lr") "lr" else "momentum", epoch_size)
-      if (is.null(args[[key]])) return(none)
+      if (is.null(args[[key]])) none(paste("a sweep-counted", key))
     }
     if (case$learner == "adadelta") {  # CNTK-R's learner_adadelta() has no defaults for these
       if (is.null(args$lr)) args$lr <- learning_rate_schedule(1, UnitType("sample"))
@@ -259,14 +257,13 @@ golden_builders$learners <- function(family, case, r_activation) {
   checks <- list()
   for (s in seq_along(case$steps)) {
     step <- case$steps[[s]]
-    if (isTRUE(step$sweep_end) && is.list(args$lr) && is.null(epoch_size)) return(none)
     if (!is.null(step$reset)) {
       reset <- schedule(step$reset, "lr")
-      if (is.null(reset)) return(none)
+      if (is.null(reset)) none("a sweep-counted reset")
       reset_learning_rate(learner, reset)
     }
     grads <- lapply(0:2, function(k) golden_array(case[[sprintf("g%d_p%d", s - 1, k)]]))
-    done <- update_learner(learner, grads, step$mb)
+    done <- update_learner(learner, grads, step$mb, is_sweep_end = isTRUE(step$sweep_end))
     if (!identical(done, case$returned[[s]])) stop(case$id, " step ", s, ": update_learner() returned ", done)
     if (abs(get_learning_rate(learner) - case$learning_rate[[s]]) > 1e-12 * abs(case$learning_rate[[s]])) {
       stop(case$id, " step ", s, ": get_learning_rate() is ", get_learning_rate(learner))

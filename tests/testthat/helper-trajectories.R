@@ -54,8 +54,8 @@ trajectory_members <- function(z, steps, keys) {
 # learning_rate_schedule(v, UnitType("minibatch")), learning_parameter_schedule_per_sample(v) is
 # learning_rate_schedule(v, UnitType("sample")), momentum_schedule_per_sample(m) is
 # training_parameter_schedule(m, UnitType("sample")). A reference minibatch size other than 1
-# (learning_parameter_schedule(v, minibatch_size = 4)) has no R spelling: the Python schedule
-# through cntkr's bridge. A list of [count, value] pairs is a list of c(count, value).
+# is CNTK 2.7's learning_parameter_schedule(v, minibatch_size = 4), which cntkr's R API adds
+# (CNTK-R lacked it). A list of [count, value] pairs is a list of c(count, value).
 trajectory_schedule <- function(s) {
   value <- s$value
   if (is.list(value)) {
@@ -63,8 +63,10 @@ trajectory_schedule <- function(s) {
   }
   epoch <- list(epoch_size = s$epoch_size)
   if (!is.null(s$minibatch_size)) {
-    return(do.call(cntkr:::cntk_call, c(paste0("learners.", s$fn), list(value), epoch,
-                                        list(minibatch_size = as.integer(s$minibatch_size)))))
+    if (!identical(s$fn, "learning_parameter_schedule")) {
+      stop("no R spelling for ", s$fn, "(minibatch_size = ", s$minibatch_size, ")")
+    }
+    return(do.call(learning_parameter_schedule, c(list(value, minibatch_size = s$minibatch_size), epoch)))
   }
   switch(s$fn,
     learning_rate_schedule = do.call(learning_rate_schedule, c(list(value, UnitType(s$unit)), epoch)),
@@ -85,8 +87,8 @@ trajectory_learner_defaults <- function(fn) {
 
 # A learner of the description: learner_<fn>(parameters, lr = , momentum = , ..., kwargs);
 # "universal": p <- p - rate * g for every parameter, an R update function of op_assign().
-# An argument CNTK-R's learner_<fn>() does not have (learner_sgd()'s use_mean_gradient): the
-# Python learner through cntkr's bridge.
+# CNTK 2.7's arguments that CNTK-R's learner_<fn>() lacked (learner_sgd()'s use_mean_gradient)
+# are cntkr's additions at the end of its formals; an argument the R learner does not take fails.
 trajectory_learner <- function(spec, params) {
   if (identical(spec$fn, "universal")) {
     rate <- spec$rate
@@ -105,10 +107,11 @@ trajectory_learner <- function(spec, params) {
   defaults <- trajectory_learner_defaults(spec$fn)
   args <- c(args, defaults[setdiff(names(defaults), names(args))])
   fn <- getExportedValue("cntkr", paste0("learner_", spec$fn))
-  if (all(names(args) %in% names(formals(fn)))) {
-    return(do.call(fn, c(list(unname(params)), args)))
+  unknown <- setdiff(names(args), names(formals(fn)))
+  if (length(unknown)) {
+    stop("learner_", spec$fn, "() has no argument ", paste(unknown, collapse = ", "))
   }
-  do.call(cntkr:::cntk_call, c(paste0("learners.", spec$fn), list(unname(params)), args))
+  do.call(fn, c(list(unname(params)), args))
 }
 
 # A criterion by its CNTK name: loss_<name>() where CNTK-R has it, classification_error().

@@ -45,6 +45,39 @@ test_that("CNTK 2.7's schedule forms: a reference minibatch size, per-sample rat
   expect_value_error(learning_parameter_schedule(0.5, minibatch_size = 2.5), "`minibatch_size` must be whole numbers")
 })
 
+test_that("cntkr's additions: every learner takes CNTK 2.7's use_mean_gradient, minibatch_size, epoch_size", {
+  skip_if_no_cntkr()
+  fns <- c("learner_sgd", "learner_momentum_sgd", "learner_nesterov", "learner_adagrad", "learner_adadelta",
+           "learner_rmsprop", "learner_adam", "learner_fsadagrad")
+  for (f in fns) {
+    n <- names(formals(getExportedValue("cntkr", f)))
+    expect_identical(tail(n, 3), c("use_mean_gradient", "minibatch_size", "epoch_size"), label = f)
+  }
+  one <- function(...) {
+    p <- op_parameter(1, init = 0)
+    update_learner(learner_sgd(list(p), ...), list(1), 4)
+    as.vector(p$value)
+  }
+  expect_equal(one(0.5), -0.5 / 4, tolerance = 1e-6)                             # per minibatch
+  expect_equal(one(0.5, minibatch_size = 2), -0.25, tolerance = 1e-6)            # rate for 2 samples
+  expect_equal(one(0.5, use_mean_gradient = TRUE), -0.5 / 4, tolerance = 1e-6)   # the mean gradient
+  expect_equal(one(0.5, minibatch_size = 1), -0.5, tolerance = 1e-6)             # per sample
+  # epoch_size: each value of a vector lasts that many samples (without it: a sweep)
+  p <- op_parameter(1, init = 0)
+  learner <- learner_sgd(list(p), c(0.1, 0.2), epoch_size = 4)
+  update_learner(learner, list(1), 4)
+  expect_equal(get_learning_rate(learner), 0.2)
+  learner <- learner_sgd(list(p), c(0.1, 0.2))
+  update_learner(learner, list(1), 4)
+  expect_equal(get_learning_rate(learner), 0.1)
+  update_learner(learner, list(1), 4, is_sweep_end = TRUE)
+  expect_equal(get_learning_rate(learner), 0.2)
+  expect_value_error(learner_sgd(list(p), 0.1, use_mean_gradient = "yes"), "`use_mean_gradient` must be TRUE or FALSE")
+  expect_value_error(learner_adam(list(p), 0.1, 0.9, minibatch_size = -1), "`minibatch_size` must be")
+  expect_value_error(learner_adagrad(list(p), 0.1, epoch_size = 2.5), "`epoch_size` must be whole numbers")
+  expect_value_error(update_learner(learner, list(1), 4, is_sweep_end = NA), "`is_sweep_end` must be TRUE or FALSE")
+})
+
 test_that("a zero learning rate returns FALSE and changes nothing", {
   skip_if_no_cntkr()
   p <- op_parameter(2, init = 1)

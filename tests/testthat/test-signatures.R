@@ -66,6 +66,19 @@ test_that("every export in the snapshot has CNTK-R's argument names and defaults
   }
 })
 
+test_that("cntkr's added arguments come after all of CNTK-R's, each marked as an addition", {
+  snapshot <- read_signatures()
+  added <- 0
+  for (fun in names(snapshot)) {
+    marked <- vapply(snapshot[[fun]]$args, function(a) !is.null(a$source), logical(1))
+    expect_false(is.unsorted(marked), label = paste(fun, "has a CNTK-R argument after a cntkr addition"))
+    added <- added + sum(marked)
+  }
+  expect_gte(added, 22)  # the learners' use_mean_gradient, minibatch_size, epoch_size; is_sweep_end
+  expect_identical(snapshot$learner_sgd$args[[8]][c("name", "default")],
+                   list(name = "use_mean_gradient", default = "FALSE"))
+})
+
 test_that("the snapshot covers every CNTK-R function cntkr exports", {
   snapshot <- read_signatures()
   # cntkr's own exports (CNTK-R had no equivalent)
