@@ -45,11 +45,6 @@ op_input_variable <- function(shape, dtype = "float32", needs_gradient = FALSE,
   do.call(cntk_call, c("input_variable", args))
 }
 
-# CNTK-R's default for `dynamic_axes`: the batch axis.
-get_default_batch_axis <- function() {
-  cntk_call("Axis.default_batch_axis")
-}
-
 #' Create a parameter
 #'
 #' A learnable tensor of fixed `shape`, e.g. the weights of a hand-built
