@@ -270,8 +270,15 @@ class Trainer:
         tp.set_grad_enabled(True)
         try:
             values = plan.run(feed, dev, override, training=True)
-            loss_t = values[self._loss_slot]
-            loss_sum = loss_t.sum()
+            loss_sum = values[self._loss_slot].sum()
+            metric_t = None if self._metric_slot is None else values[self._metric_slot]
+            out_ts = [plan.lookup(values, o, "outputs") for o in outs] if outs else None
+            # the forward's values go before the backward (autograd keeps what it needs), as
+            # in a torch loop: glibc then serves the next step from its heap instead of
+            # trimming and refaulting it (measured, one thread, a mnist_example step: 93-165
+            # page faults and 340-430 us of system time with the values kept, 27-72 and
+            # 80-150 us without)
+            values = None
             if loss_sum.requires_grad:
                 grads = list(torch.autograd.grad(loss_sum, leaves, allow_unused=True))
             else:
@@ -289,10 +296,10 @@ class Trainer:
                 sums = [float(loss_sum)]
             else:
                 sums = torch.stack([loss_sum.detach(),
-                                    values[self._metric_slot].sum().to(loss_sum.dtype)]).tolist()
+                                    metric_t.sum().to(loss_sum.dtype)]).tolist()
         out_map = None
         if outs:
-            out_map = {o: executor._export(plan.lookup(values, o, "outputs"), True) for o in outs}
+            out_map = {o: executor._export(t, True) for o, t in zip(outs, out_ts)}
         updated = self._update(grads, n, sweep_end)
         self._prev_loss_sum = sums[0]
         self._prev_metric_sum = sums[1] if len(sums) > 1 else None
