@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 export RETICULATE_PYTHON := $(CURDIR)/$(VENV)/bin/python
 export R_LIBS := $(CURDIR)/.Rlib
 
-.PHONY: demo test test-python test-r setup setup-python setup-r goldens bench docs clean
+.PHONY: demo test test-python test-r setup setup-python setup-r data goldens bench docs clean
 
 demo: setup
 	$(PY) examples/dcgan_generator.py dcgan_samples.png
@@ -26,7 +26,16 @@ test-python: setup-python
 test-r: setup
 	bash tools/test_r.sh
 
-setup: setup-python setup-r
+setup: setup-python setup-r data
+
+# Fashion-MNIST as CTF files for the tutorials (from Debian's dataset-fashion-mnist, which
+# setup-r installs; 2 s): the vignettes, the examples and their tests read data/fashion-mnist.
+FASHION_CTF := data/fashion-mnist/Test-28x28_cntk_text.txt
+data: $(FASHION_CTF)
+
+$(FASHION_CTF): tools/fashion_mnist_to_ctf.py | setup-r
+	$(PY) tools/fashion_mnist_to_ctf.py data/fashion-mnist
+	touch $@
 
 setup-python: $(VENV)/.installed
 

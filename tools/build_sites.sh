@@ -37,6 +37,10 @@ build_r() {
   # goes through R's console, so the examples' and articles' pages show it (reticulate otherwise
   # leaves Python's stdout on the process's, outside knitr's and pkgdown's capture).
   export RETICULATE_REMAP_OUTPUT_STREAMS=1
+  # The tutorials' data (make data writes Fashion-MNIST as CTF into data/, which git ignores)
+  if [ -z "${CNTKR_FASHION_MNIST_CTF:-}" ] && [ -d "$ROOT/data/fashion-mnist" ]; then
+    export CNTKR_FASHION_MNIST_CTF="$ROOT/data/fashion-mnist"
+  fi
   Rscript --vanilla - <<'EOF'
 # pkgdown.internet = FALSE: no CRAN/Bioconductor look-ups (pkgdown asks them for the sidebar links).
 options(pkgdown.internet = FALSE, warn = 1)
