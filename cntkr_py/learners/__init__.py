@@ -776,7 +776,18 @@ class _AdaDelta(Learner):
         torch._foreach_add_(params, delta, alpha=_scalar(lr, dtype))
 
 
-class _RMSProp(Learner):
+class _SmoothedCount:
+    """CNTK's smoothed count of updates (RMSProp, Adam, FSAdaGrad keep one in ``_count``), saved in
+    checkpoints as the learner keeps it (an int or a float)."""
+
+    def _extra_state(self):
+        return {"smoothed_count": self._count}
+
+    def _load_extra_state(self, extra):
+        self._count = type(self._count)(extra.get("smoothed_count", 0))
+
+
+class _RMSProp(_SmoothedCount, Learner):
     _kind = "rmsprop"
 
     _buffers = ("mean_sq", "sign", "step")
@@ -803,12 +814,6 @@ class _RMSProp(Learner):
 
     def _after_step(self, mb):
         self._count += 1
-
-    def _extra_state(self):
-        return {"smoothed_count": self._count}
-
-    def _load_extra_state(self, extra):
-        self._count = int(extra.get("smoothed_count", 0))
 
     def _step(self, params, gs, state, lr, mb, dtype):
         s, signs, steps = state["mean_sq"], state["sign"], state["step"]
@@ -840,7 +845,7 @@ class _RMSProp(Learner):
             torch._foreach_add_(params, step, alpha=-lr32)
 
 
-class _Adam(_MomentumLearner):
+class _Adam(_SmoothedCount, _MomentumLearner):
     _kind = "adam"
 
     _buffers = ("variance", "momentum")
@@ -857,12 +862,6 @@ class _Adam(_MomentumLearner):
 
     def _after_step(self, mb):
         self._count += 1.0
-
-    def _extra_state(self):
-        return {"smoothed_count": self._count}
-
-    def _load_extra_state(self, extra):
-        self._count = float(extra.get("smoothed_count", 0.0))
 
     def _step(self, params, gs, state, lr, mb, dtype):
         f = lambda x: _scalar(x, dtype)  # noqa: E731
@@ -893,7 +892,7 @@ class _Adam(_MomentumLearner):
         torch._foreach_addcdiv_(params, u, den, value=-f(f(corr) * f(lr)))
 
 
-class _FSAdaGrad(_MomentumLearner):
+class _FSAdaGrad(_SmoothedCount, _MomentumLearner):
     _kind = "fsadagrad"
 
     _buffers = ("variance", "momentum")
@@ -902,12 +901,6 @@ class _FSAdaGrad(_MomentumLearner):
         super().__init__(parameters, lr, momentum, unit_gain, options, minibatch_size)
         self._variance = variance_momentum
         self._count = 0.0
-
-    def _extra_state(self):
-        return {"smoothed_count": self._count}
-
-    def _load_extra_state(self, extra):
-        self._count = float(extra.get("smoothed_count", 0.0))
 
     def _update(self, grads, sample_count, sweep_end=False):
         # CNTK's UpdateOnMinibatch: the smoothed sample count, before the parameters' updates

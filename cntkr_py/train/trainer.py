@@ -34,7 +34,6 @@ Checkpoints (:meth:`Trainer.save_checkpoint`) are one code-free file: a NumPy ``
 """
 from __future__ import annotations
 
-import io
 import json
 import os
 import sys
@@ -47,6 +46,7 @@ from .. import device as _device
 from .. import executor
 from .._shapes import describe, item
 from ..executor import variable_label
+from ..model_file import _write_atomically
 from ..variables import Variable
 
 __all__ = ["Trainer"]
@@ -411,12 +411,7 @@ class Trainer:
             raise TypeError(f"external_state must hold only JSON values (numbers, strings, "
                             f"booleans, lists, dicts): {e}") from None
         arrays["meta.json"] = np.array(text)
-        buf = io.BytesIO()
-        np.savez(buf, **arrays)
-        tmp = filename + ".tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(buf.getvalue())
-        os.replace(tmp, filename)
+        _write_atomically(filename, lambda fh: np.savez(fh, **arrays))
 
     def restore_from_checkpoint(self, filename):
         """Restores what ``save_checkpoint`` saved to `filename`; returns its external_state."""
