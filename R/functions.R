@@ -147,7 +147,14 @@ function_arguments <- function(arguments, arg) {
       "order of the Function's inputs (func$arguments), not a partly named list."
     )
   }
-  with_python(reticulate::py_dict(as.list(keys), values, convert = FALSE))
+  twice <- keys[duplicated(keys)]
+  if (length(twice)) {
+    value_error("`", arg, "` names the input '", twice[[1]], "' twice: give each input one value.")
+  }
+  # a named list as it is: reticulate hands it to Python as a dict keyed by the
+  # names, in the same call (no round trip of its own: this runs every step)
+  names(values) <- keys
+  values
 }
 
 # NULL -> None; a Variable -> [Variable]; a list of Variables -> a Python list.

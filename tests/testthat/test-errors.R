@@ -116,6 +116,8 @@ test_that("func_eval and func_grad check their inputs", {
                class = "value_error")
   expect_value_error(func_eval(f, list(a = array(1, c(1, 1, 3)), array(1, c(1, 1, 3)))),
                      "`arguments` must be a list named by the inputs' names, or an unnamed list")
+  expect_value_error(func_eval(f, list(a = 1, a = 2)),
+                     "`arguments` names the input 'a' twice: give each input one value.")
   expect_value_error(func_grad(f, array(1, c(1, 1, 3)), wrt = list("W")),
                      "`wrt` must be a list of Variables or Parameters, not an object of class list.")
   expect_value_error(dict(array(1, c(1, 1, 3))), "every argument of `dict()` must be named")

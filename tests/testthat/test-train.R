@@ -73,6 +73,8 @@ test_that("bad minibatches are errors naming the input and both shapes; nothing 
   expect_value_error(train_minibatch(trainer, list(nope = s$X, y = s$Y)),
                      "no input named \"nope\"")
   expect_value_error(train_minibatch(trainer, list(x = s$X)), "no value given for input 'y'")
+  expect_value_error(train_minibatch(trainer, list(x = s$X, y = s$Y, x = s$X)),
+                     "`data` names the input 'x' twice: give each input one value.")
   expect_value_error(train_minibatch(trainer, list(x = s$X, y = s$Y[1:4, ])),
                      "different batch sizes")
   expect_value_error(train_minibatch(trainer, list(x = s$X, y = s$Y), outputs = "z"),
