@@ -347,11 +347,14 @@ def save_values(path, arrays):
     """Write {str: array} (numbers, booleans or strings, such as a JSON document as a 0-d string
     array) to `path` as an .npz archive readable with
     ``numpy.load(path, allow_pickle=False)`` (deterministic bytes; written atomically). For
-    checkpoints that keep their own arrays beside a model file."""
+    checkpoints (``Trainer.save_checkpoint``). A key may be a path of names (``learner/0/v``);
+    none of them empty, ``.`` or ``..``."""
     clean = {}
     for key, arr in arrays.items():
-        if not isinstance(key, str) or not key or "/" in key:
-            raise ValueError(f"save_values: keys must be non-empty strings without '/', got {key!r}")
+        if not isinstance(key, str) or "\\" in key or \
+                any(part in ("", ".", "..") for part in key.split("/")):
+            raise ValueError("save_values: keys must be names or paths of names ('a', 'a/b'), "
+                             f"got {key!r}")
         a = arr.detach().cpu().numpy() if isinstance(arr, torch.Tensor) else np.asarray(arr)
         if a.dtype.kind not in "biufU":
             raise ValueError(f"save_values: {key!r} must be a numeric or string array, got dtype "

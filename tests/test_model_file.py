@@ -569,8 +569,11 @@ def test_save_values_and_load_values(tmp_path):
     assert str(model_file.load_values(tmp_path / "meta.npz")["meta.json"]) == '{"a": 1}'
     with pytest.raises(ValueError, match="numeric or string array"):
         model_file.save_values(tmp_path / "x.npz", {"a": np.array([{}], dtype=object)})
-    with pytest.raises(ValueError, match="keys must be"):
-        model_file.save_values(tmp_path / "x.npz", {"a/b": np.zeros(1)})
+    model_file.save_values(tmp_path / "p.npz", {"learner/0/v": np.zeros(2)})  # a path of names
+    assert list(np.load(tmp_path / "p.npz", allow_pickle=False)) == ["learner/0/v"]
+    for bad in ("", "a//b", "/a", "a/", "../a", "a/./b", "a\\b", 3):
+        with pytest.raises(ValueError, match="keys must be names or paths of names"):
+            model_file.save_values(tmp_path / "x.npz", {bad: np.zeros(1)})
 
 
 # ---- between the languages --------------------------------------------------------------------

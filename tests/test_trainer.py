@@ -349,6 +349,10 @@ def test_checkpoint_restores_exactly_the_trajectory(tmp_path):
     # the file is a plain npz: no code runs on load
     with np.load(path, allow_pickle=False) as f:
         assert "meta.json" in f.files and "parameter/0" in f.files
+    # written by model_file.save_values: the same state gives the same bytes
+    again = str(tmp_path / "ckp2")
+    t2.save_checkpoint(again, {"epoch": 3, "note": "half"})
+    assert open(path, "rb").read() == open(again, "rb").read()
 
 
 def test_checkpoint_errors(tmp_path):

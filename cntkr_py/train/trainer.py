@@ -22,7 +22,8 @@ A failing minibatch changes nothing: the forward and backward run before any upd
 several learners the Parameters and learner states are restored if a later learner fails.
 
 Checkpoints (:meth:`Trainer.save_checkpoint`) are one code-free file: a NumPy ``.npz`` archive
-(read with ``allow_pickle=False``) holding
+written by :func:`cntkr_py.model_file.save_values` (the same bytes for the same state; read with
+``allow_pickle=False``) holding
 
 * ``meta.json``: a 0-d unicode array with a JSON document: ``format`` ("cntkr-checkpoint"),
   ``version`` (1), ``parameters`` (name, shape, dtype of each, by position in
@@ -46,7 +47,7 @@ from .. import device as _device
 from .. import executor
 from .._shapes import describe, item
 from ..executor import variable_label
-from ..model_file import _write_atomically
+from ..model_file import load_values, save_values
 from ..variables import Variable
 
 __all__ = ["Trainer"]
@@ -411,7 +412,7 @@ class Trainer:
             raise TypeError(f"external_state must hold only JSON values (numbers, strings, "
                             f"booleans, lists, dicts): {e}") from None
         arrays["meta.json"] = np.array(text)
-        _write_atomically(filename, lambda fh: np.savez(fh, **arrays))
+        save_values(filename, arrays)
 
     def restore_from_checkpoint(self, filename):
         """Restores what ``save_checkpoint`` saved to `filename`; returns its external_state."""
@@ -419,8 +420,7 @@ class Trainer:
         if not os.path.exists(filename):
             raise FileNotFoundError(f"restore_from_checkpoint: no checkpoint file {filename!r}")
         try:
-            with np.load(filename, allow_pickle=False) as z:
-                arrays = {k: z[k] for k in z.files}
+            arrays = load_values(filename)
             meta = json.loads(str(arrays.pop("meta.json")))
         except Exception as e:
             raise ValueError(f"restore_from_checkpoint: {filename!r} is not a cntkr checkpoint "
