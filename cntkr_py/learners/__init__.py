@@ -868,25 +868,18 @@ class _Adam(_SmoothedCount, _MomentumLearner):
         m = self._momentum_for(self._momentum, mb)
         vm = self._momentum_for(self._variance, mb)
         t = self._count + 1.0
-        if self._adamax:
-            corr = 1.0 / (1 - m ** t)
-        else:
-            corr = math.sqrt(1 - vm ** t) / (1 - m ** t)
         m32, vm32 = f(m), f(vm)
         v, u = state["variance"], state["momentum"]
-        if self._adamax:
-            torch._foreach_mul_(v, vm32)
+        torch._foreach_mul_(v, vm32)
+        if self._adamax:  # v = max(vm v, |g|); the step divides by v + eps (new tensors: v is state)
             torch._foreach_maximum_(v, torch._foreach_abs(gs))
-            ada = v
-        else:
-            torch._foreach_mul_(v, vm32)
+            den = torch._foreach_add(v, f(self._eps))
+            corr = 1.0 / (1 - m ** t)
+        else:  # v = vm v + (1 - vm) g^2; the step divides by sqrt(v) + eps
             torch._foreach_addcmul_(v, gs, gs, value=f(1 - vm32))
-            ada = torch._foreach_sqrt(v)
-        if ada is v:
-            den = torch._foreach_add(ada, f(self._eps))
-        else:
-            den = ada
+            den = torch._foreach_sqrt(v)
             torch._foreach_add_(den, f(self._eps))
+            corr = math.sqrt(1 - vm ** t) / (1 - m ** t)
         torch._foreach_mul_(u, m32)
         torch._foreach_add_(u, gs, alpha=f(1 - m) if self._unit_gain else 1.0)
         torch._foreach_addcdiv_(params, u, den, value=-f(f(corr) * f(lr)))
