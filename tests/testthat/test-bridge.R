@@ -302,7 +302,11 @@ test_that("an interrupt stops a long call and leaves the session usable", {
     "system(sprintf('(sleep 1; kill -INT %d)', Sys.getpid()), wait = FALSE)",
     "t0 <- Sys.time()",
     "res <- tryCatch({ for (i in seq_len(reps)) func_eval(h, xv); 'ran to the end' },",
-    "                interrupt = function(e) 'interrupted')",
+    "                interrupt = function(e) 'interrupted',",
+    # a SIGINT that lands after the bridge's last Python line surfaces in reticulate's wrapping
+    # of the result (its class lookup runs Python), which reports it as an error of its own
+    "                error = function(e) if (grepl('KeyboardInterrupt|inspect.getmro', conditionMessage(e)))",
+    "                  'interrupted' else stop(e))",
     "took <- as.numeric(Sys.time() - t0, units = 'secs')",
     "cat(res, 'after', took, 'of', reps * once, 'seconds\\n')",
     "stopifnot(identical(dim(func_eval(op_relu(x), xv)), c(8L, 256L, 256L)))",
