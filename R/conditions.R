@@ -72,13 +72,27 @@ signal_python_error <- function(e) {
 }
 
 # reticulate's own errors (raised in its C++ code): an object restored from a
-# saved session, or a value it cannot convert.
+# saved session, or a value it cannot convert. A Ctrl+C (SIGINT) that Python
+# turns into KeyboardInterrupt just after a call's last line, while reticulate
+# looks up the class of the result (inspect.getmro, which only fails that way),
+# reaches R as reticulate's error "Exception raised by 'inspect.getmro(...)'":
+# it is the user's interrupt, and is signalled as one.
 signal_reticulate_error <- function(e) {
   message <- conditionMessage(e)
   if (grepl("previous session", message, fixed = TRUE)) {
     stop(stale_object_error())
   }
+  if (grepl("inspect.getmro", message, fixed = TRUE)) {
+    signal_interrupt()
+  }
   stop(cntkr_condition(message))
+}
+
+# What Ctrl+C does: an `interrupt` condition (tryCatch(interrupt = ) handlers
+# see it), then back to the top level.
+signal_interrupt <- function() {
+  signalCondition(structure(class = c("interrupt", "condition"), list(message = "", call = NULL)))
+  invokeRestart("abort")
 }
 
 python_message <- function(e) {

@@ -302,11 +302,7 @@ test_that("an interrupt stops a long call and leaves the session usable", {
     "system(sprintf('(sleep 1; kill -INT %d)', Sys.getpid()), wait = FALSE)",
     "t0 <- Sys.time()",
     "res <- tryCatch({ for (i in seq_len(reps)) func_eval(h, xv); 'ran to the end' },",
-    "                interrupt = function(e) 'interrupted',",
-    # a SIGINT that lands after the bridge's last Python line surfaces in reticulate's wrapping
-    # of the result (its class lookup runs Python), which reports it as an error of its own
-    "                error = function(e) if (grepl('KeyboardInterrupt|inspect.getmro', conditionMessage(e)))",
-    "                  'interrupted' else stop(e))",
+    "                interrupt = function(e) 'interrupted')",
     "took <- as.numeric(Sys.time() - t0, units = 'secs')",
     "cat(res, 'after', took, 'of', reps * once, 'seconds\\n')",
     "stopifnot(identical(dim(func_eval(op_relu(x), xv)), c(8L, 256L, 256L)))",
@@ -317,6 +313,16 @@ test_that("an interrupt stops a long call and leaves the session usable", {
   took <- as.numeric(sub("^interrupted after ([0-9.e-]+) of ([0-9.e-]+).*", "\\1",
                          grep("^interrupted after", out, value = TRUE)))
   expect_lt(took, 6)
+})
+
+test_that("an interrupt that reticulate reports as its class-lookup error is an interrupt", {
+  # SIGINT landing while reticulate wraps a result: reticulate prints Python's KeyboardInterrupt
+  # and stops with this message (timing-dependent, so the mapping is checked directly)
+  e <- simpleError("Exception raised by 'inspect.getmro(<pyobj>)'; unable to build R 'class' attribute")
+  expect_identical(tryCatch(cntkr:::signal_reticulate_error(e), interrupt = function(i) "interrupted"),
+                   "interrupted")
+  other <- simpleError("cannot convert object")
+  expect_error(cntkr:::signal_reticulate_error(other), "cannot convert object", class = "cntkr_error")
 })
 
 test_that("tune_allocator() keeps large results off fresh pages (Linux), checks its arguments", {
