@@ -73,12 +73,15 @@ cntkr_envname <- "r-cntkr"
 # convolution then ran ~20x slower from R than from Python (a 512x512 matmul:
 # 78 vs 3.6 ms). Loading libtorch_cpu first with RTLD_DEEPBIND makes it look up
 # its own symbols first. Linux only (macOS binds symbols per library anyway);
-# does nothing when torch is imported already, and never fails. It also sets
-# OMP_WAIT_POLICY=PASSIVE unless set (torch's threads sleep rather than spin
-# while waiting: cntkr_py's docstring has the numbers), before torch loads.
+# never fails. When torch was imported before (reticulate::import("torch")
+# before any cntkr call), it is too late: if torch's `sgemm_` then binds to
+# another library's, a warning of class `cntkr_blas_warning` says so. It also
+# sets OMP_WAIT_POLICY=PASSIVE unless set (torch's threads sleep rather than
+# spin while waiting: cntkr_py's docstring has the numbers), before torch loads.
 torch_own_blas <- function() {
-  try(reticulate::py_run_string(local = TRUE, "
+  found <- try(reticulate::py_run_string(local = TRUE, "
 import os, sys
+slow_blas = False
 if 'torch' not in sys.modules:
     os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')  # as cntkr_py does: see its docstring
 if 'torch' not in sys.modules and hasattr(os, 'RTLD_DEEPBIND'):
@@ -88,7 +91,28 @@ if 'torch' not in sys.modules and hasattr(os, 'RTLD_DEEPBIND'):
         lib = os.path.join(list(spec.submodule_search_locations)[0], 'lib', 'libtorch_cpu.so')
         if os.path.exists(lib):
             ctypes.CDLL(lib, mode=os.RTLD_LAZY | os.RTLD_DEEPBIND)
+            sys._cntkr_torch_deepbind = True
+elif hasattr(os, 'RTLD_DEEPBIND') and not getattr(sys, '_cntkr_torch_deepbind', False):
+    # torch came first: its sgemm_ calls go to the process's first sgemm_
+    import ctypes
+    lib = os.path.join(os.path.dirname(sys.modules['torch'].__file__), 'lib', 'libtorch_cpu.so')
+    try:
+        own = ctypes.cast(ctypes.CDLL(lib).sgemm_, ctypes.c_void_p).value
+        first = ctypes.cast(ctypes.CDLL(None).sgemm_, ctypes.c_void_p).value
+        slow_blas = own != first
+    except (OSError, AttributeError):
+        pass
 "), silent = TRUE)
+  if (!inherits(found, "try-error") && isTRUE(found$slow_blas)) {
+    warning(structure(
+      class = c("cntkr_blas_warning", "warning", "condition"),
+      list(message = paste0(
+        "torch was imported before cntkr in this R session, and its matrix products use R's ",
+        "BLAS instead of its own (many times slower). Restart R and use cntkr (or load it) ",
+        "before importing torch."
+      ), call = NULL)
+    ))
+  }
   invisible()
 }
 
