@@ -1,6 +1,7 @@
 # Training-step worker for cntkr through its R API, driven by bench/train_step.py: CNTK-R's
 # mnist_example and cifar10_example networks built with the R API (as the vignettes build them),
-# one step = train_minibatch(trainer, list(x = X, y = Y)) with R arrays.
+# one step = train_minibatch(trainer, list(x = X, y = Y)) with R arrays (CNTKR_BENCH_R_INPUT=numpy:
+# with float32 NumPy arrays made once, as a reader's minibatch arrives).
 #
 # Run: Rscript bench/train_step.R (R_LIBS holding the cntkr package, RETICULATE_PYTHON the venv's
 # python). Protocol: one JSON request per stdin line, one JSON reply per stdout line:
@@ -45,6 +46,12 @@ build <- function(net, batch) {
   trainer <- Trainer(z, list(loss_cross_entropy_with_softmax(z, y), classification_error(z, y)),
                      learner)
   data <- list(x = X, y = Y)
+  if (identical(Sys.getenv("CNTKR_BENCH_R_INPUT"), "numpy")) {
+    # float32 NumPy arrays made once, as a reader's minibatch arrives: the R call without the
+    # conversion of R arrays
+    np <- reticulate::import("numpy", convert = FALSE)
+    data <- lapply(data, function(a) np$ascontiguousarray(a, dtype = "float32"))
+  }
   function() train_minibatch(trainer, data)
 }
 

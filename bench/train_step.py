@@ -6,7 +6,8 @@ mnist_example and cifar10_example networks, minibatch 64, timed in ONE interleav
   initial weights, ``F.cross_entropy(reduction="sum")``, ``torch.optim.SGD`` set to CNTK's rule);
 * ``cntk``: CNTK 2.7 (this file run as a worker in ../shared/cntk-reference), when it is set up;
 * ``R``: cntkr from R (bench/train_step.R: ``train_minibatch(trainer, list(x = X, y = Y))`` with R
-  arrays), when R and the cntkr R package are set up.
+  arrays), when R and the cntkr R package are set up; ``R_numpy``: the same fed float32 NumPy
+  arrays made once, as a reader's minibatch arrives (the R call without the arrays' conversion).
 
     .venv/bin/python bench/train_step.py [--nets mnist,cifar10] [--repeats 15] [--no-cntk] [--no-r]
                                          [--json docs/benchmarks-train.json]
@@ -265,7 +266,7 @@ def cntk_worker():
     return Worker("cntk", [CNTK_RUNNER, os.path.abspath(__file__), "--worker"]), None
 
 
-def r_worker():
+def r_worker(name="R", env_extra=None):
     rscript = shutil.which("Rscript")
     if rscript is None:
         return None, "R skipped: Rscript not found (run tools/setup_r.sh)"
@@ -281,7 +282,14 @@ def r_worker():
                            universal_newlines=True, env=dict(os.environ, **env), cwd=ROOT)
     if probe.stdout.strip() != "TRUE":
         return None, "R skipped: the cntkr R package (with Trainer) or jsonlite is not installed"
-    return Worker("R", [rscript, os.path.join(HERE, "train_step.R")], env), None
+    return Worker(name, [rscript, os.path.join(HERE, "train_step.R")],
+                  dict(env, **(env_extra or {}))), None
+
+
+def r_numpy_worker():
+    """cntkr from R fed float32 NumPy arrays made once (a reader's minibatch costs the same):
+    the R call without the conversion of R arrays."""
+    return r_worker("R_numpy", {"CNTKR_BENCH_R_INPUT": "numpy"})
 
 
 def worker_main():
@@ -345,6 +353,9 @@ def report(res, nets, names):
             ratio = res[("R", n)] / c
             verdicts.append("%-8s %-22s %.3f  (target <= %.2f) %s" % (
                 n, "R / cntkr_py", ratio, RATIO_R_MAX, "ok" if ratio <= RATIO_R_MAX else "MISSED"))
+        if ("R_numpy", n) in res:  # for information: the R call without the R arrays' conversion
+            verdicts.append("%-8s %-22s %.3f  (R fed float32 NumPy, as from a reader)" % (
+                n, "R_numpy / cntkr_py", res[("R_numpy", n)] / c))
     return "\n".join(lines), "\n".join(verdicts)
 
 
@@ -375,7 +386,8 @@ def main(argv=None):
               "conv's W = %.2e" % err)
     impls = [cntkr, TorchLoop(nets, cntkr.models)]
     skipped = []
-    for flag, make in ((args.no_cntk, cntk_worker), (args.no_r, r_worker)):
+    for flag, make in ((args.no_cntk, cntk_worker), (args.no_r, r_worker),
+                       (args.no_r, r_numpy_worker)):
         if flag:
             continue
         w, why = make()
