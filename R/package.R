@@ -168,7 +168,11 @@ tune_allocator <- function(mmap_threshold = 32 * 1024^2, trim_threshold = 128 * 
 #' is_cntkr_available()
 #' @export
 is_cntkr_available <- function() {
-  isTRUE(tryCatch(reticulate::py_module_available("cntkr_py"), error = function(e) FALSE))
+  # reticulate's check imports the module: torch's BLAS set-up comes first (torch_own_blas())
+  isTRUE(tryCatch({
+    torch_own_blas()
+    reticulate::py_module_available("cntkr_py")
+  }, error = function(e) FALSE))
 }
 
 #' Install the Python side of cntkr
