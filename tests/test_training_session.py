@@ -216,3 +216,18 @@ def test_argument_errors_are_named():
         training_session(t, src, 6, streams(x, y, src), cv_config=3)
     with pytest.raises(TypeError, match="callback"):
         CrossValidationConfig(cvsrc, callback=3)
+
+
+def test_deprecated_source_and_mb_size_still_work_with_cntks_warning():
+    def cb(*a):
+        return True
+    for make in (lambda **k: CrossValidationConfig(callback=cb, **k), TestConfig):
+        with pytest.warns(DeprecationWarning, match='"mb_size" parameter is deprecated') as rec:
+            cfg = make(mb_size=7)
+        assert repr(cfg.minibatch_size) == repr(make(minibatch_size=7).minibatch_size)
+        assert rec[0].filename == __file__  # the warning points at the caller's line
+    src = C.io.MinibatchSourceFromData(dict(x=np.zeros((4, 2), np.float32)))
+    for make in (CrossValidationConfig, TestConfig):
+        with pytest.warns(DeprecationWarning, match='"source" parameter is deprecated'):
+            cfg = make(source=src)
+        assert cfg.source is src

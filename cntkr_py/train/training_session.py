@@ -159,6 +159,21 @@ class CheckpointConfig:
         self.preserve_all = as_bool(preserve_all, "preserve_all")
 
 
+def _old_names(minibatch_source, minibatch_size, source, mb_size):
+    """CNTK 2.7's deprecated ``source`` and ``mb_size`` (CrossValidationConfig, TestConfig): they
+    replace ``minibatch_source`` and ``minibatch_size`` with CNTK's DeprecationWarning."""
+    import warnings
+    if source is not None:
+        warnings.warn('DEPRECATED: "source" parameter is deprecated, please use '
+                      '"minibatch_source" instead', DeprecationWarning, stacklevel=3)
+        minibatch_source = source
+    if mb_size is not None:
+        warnings.warn('DEPRECATED: "mb_size" parameter is deprecated, please use '
+                      '"minibatch_size" instead', DeprecationWarning, stacklevel=3)
+        minibatch_size = mb_size
+    return minibatch_source, minibatch_size
+
+
 class CrossValidationConfig:
     """Cross validation in a training session: `minibatch_source` (or a tuple of arrays with
     `criterion`) read with ``test_minibatch`` every `frequency` samples (or a ``(count,
@@ -169,15 +184,8 @@ class CrossValidationConfig:
     def __init__(self, minibatch_source=None, frequency=None, minibatch_size=32, callback=None,
                  max_samples=None, model_inputs_to_streams=None, criterion=None, source=None,
                  mb_size=None):
-        import warnings
-        if source is not None:
-            warnings.warn('DEPRECATED: "source" parameter is deprecated, please use '
-                          '"minibatch_source" instead', DeprecationWarning, stacklevel=2)
-            minibatch_source = source
-        if mb_size is not None:
-            warnings.warn('DEPRECATED: "mb_size" parameter is deprecated, please use '
-                          '"minibatch_size" instead', DeprecationWarning, stacklevel=2)
-            minibatch_size = mb_size
+        minibatch_source, minibatch_size = _old_names(minibatch_source, minibatch_size, source,
+                                                      mb_size)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be a function, got {describe(callback)}")
         self.callback = callback
@@ -204,15 +212,8 @@ class TestConfig:
 
     def __init__(self, minibatch_source=None, minibatch_size=32, model_inputs_to_streams=None,
                  criterion=None, source=None, mb_size=None):
-        import warnings
-        if source is not None:
-            warnings.warn('DEPRECATED: "source" parameter is deprecated, please use '
-                          '"minibatch_source" instead', DeprecationWarning, stacklevel=2)
-            minibatch_source = source
-        if mb_size is not None:
-            warnings.warn('DEPRECATED: "mb_size" parameter is deprecated, please use '
-                          '"minibatch_size" instead', DeprecationWarning, stacklevel=2)
-            minibatch_size = mb_size
+        minibatch_source, minibatch_size = _old_names(minibatch_source, minibatch_size, source,
+                                                      mb_size)
         self.minibatch_size = _as_schedule(minibatch_size, "minibatch_size")
         self.source, self.model_inputs_to_streams = _sanitize_source(
             minibatch_source, model_inputs_to_streams, criterion, False, "minibatch_source")
