@@ -136,8 +136,8 @@ function_arguments <- function(arguments, arg) {
   if (!is.list(arguments)) {
     return(r_value(arguments))
   }
-  values <- lapply(unname(arguments), r_value)
-  keys <- names(arguments)
+  values <- lapply(arguments, r_value) # keeps the names
+  keys <- names(values)
   if (is.null(keys)) {
     return(tuple(values))
   }
@@ -153,7 +153,6 @@ function_arguments <- function(arguments, arg) {
   }
   # a named list as it is: reticulate hands it to Python as a dict keyed by the
   # names, in the same call (no round trip of its own: this runs every step)
-  names(values) <- keys
   values
 }
 
