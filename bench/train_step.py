@@ -19,6 +19,7 @@ parameters after 3 steps of mnist_example are checked equal (the two compute the
 Runs in Python 3.6 too (the CNTK worker imports it).
 """
 import argparse
+import functools
 import json
 import os
 import random
@@ -266,7 +267,10 @@ def cntk_worker():
     return Worker("cntk", [CNTK_RUNNER, os.path.abspath(__file__), "--worker"]), None
 
 
-def r_worker(name="R", env_extra=None):
+@functools.lru_cache(maxsize=None)
+def _r_setup():
+    """(Rscript, environment) for the R workers, or (None, why they are skipped); probed once a
+    run for both of them (R, R_numpy)."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return None, "R skipped: Rscript not found (run tools/setup_r.sh)"
@@ -282,8 +286,15 @@ def r_worker(name="R", env_extra=None):
                            universal_newlines=True, env=dict(os.environ, **env), cwd=ROOT)
     if probe.stdout.strip() != "TRUE":
         return None, "R skipped: the cntkr R package (with Trainer) or jsonlite is not installed"
+    return rscript, env
+
+
+def r_worker(name="R", env_extra=None):
+    rscript, env_or_why = _r_setup()
+    if rscript is None:
+        return None, env_or_why
     return Worker(name, [rscript, os.path.join(HERE, "train_step.R")],
-                  dict(env, **(env_extra or {}))), None
+                  dict(env_or_why, **(env_extra or {}))), None
 
 
 def r_numpy_worker():
