@@ -8,8 +8,8 @@ Each implementation of bench/train_step.py -- cntkr_py's ``Trainer.train_minibat
 loop, and cntkr from R (``train_minibatch(trainer, list(x = X, y = Y))`` with R arrays, and the
 same trainer stepped by a Python loop inside that R process, so that the difference is what the
 R call costs) -- runs in a process of its own under callgrind with one torch thread. Counting
-starts after a warm-up (``callgrind_control -i on``) and covers `steps` steps; reported: the
-instructions per step and their ratios.
+starts after a warm-up (``callgrind_control -i on``) and stops after `steps` steps, before the
+process exits (``-i off``); reported: the instructions per step and their ratios.
 
 Instruction counts leave out memory stalls, page faults and the CPU's own speed, and valgrind
 runs torch's AVX2 kernels where the machine would run AVX-512 ones: read them beside
@@ -47,6 +47,9 @@ while not os.path.exists({tag!r} + ".go"):
     time.sleep(0.05)
 for _ in range({steps}):
     step()
+open({tag!r} + ".done", "w").close()  # counting stops before the exit (whose teardown is not a step)
+while not os.path.exists({tag!r} + ".exit"):
+    time.sleep(0.05)
 """
 
 R_WORKER = r"""
@@ -73,6 +76,8 @@ if ({impl!r} == "R") {{
 }} else {{
   main$steps(env$trainer, env$X, env$Y, {steps}L)
 }}
+file.create(paste0({tag!r}, ".done"))  # counting stops before the exit
+while (!file.exists(paste0({tag!r}, ".exit"))) Sys.sleep(0.05)
 """
 
 
@@ -98,10 +103,10 @@ def count(impl, net, steps, tmp, timeout=1800):
         with open(script, "w") as f:
             f.write(R_WORKER.format(script=os.path.join(HERE, "train_step.R"), net=net, impl=impl,
                                     tag=tag, steps=steps))
-        r_exec = os.path.join(subprocess.check_output(["R", "RHOME"], text=True).strip(), "bin",
-                              "exec", "R")
-        argv = [r_exec, "--no-echo", "--no-restore", "--file=" + script]
-        env = dict(os.environ, R_HOME=subprocess.check_output(["R", "RHOME"], text=True).strip(),
+        r_home = subprocess.check_output(["R", "RHOME"], text=True).strip()
+        argv = [os.path.join(r_home, "bin", "exec", "R"), "--no-echo", "--no-restore",
+                "--file=" + script]
+        env = dict(os.environ, R_HOME=r_home,
                    RETICULATE_PYTHON=os.environ.get("RETICULATE_PYTHON", PYTHON))
         rlib = os.path.join(ROOT, ".Rlib")
         if os.path.isdir(rlib):
@@ -121,6 +126,15 @@ def count(impl, net, steps, tmp, timeout=1800):
     subprocess.run(["callgrind_control", "-i", "on", pid], check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     open(tag + ".go", "w").close()
+    while not os.path.exists(tag + ".done"):
+        if proc.poll() is not None or time.time() - t0 > timeout:
+            proc.kill()
+            raise RuntimeError(f"{impl}: the worker stopped during its steps:\n"
+                               + open(log).read()[-2000:])
+        time.sleep(0.05)
+    subprocess.run(["callgrind_control", "-i", "off", pid], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    open(tag + ".exit", "w").close()
     proc.wait(timeout=timeout)
     n = collected(open(log).read())
     if n is None:
